@@ -104,22 +104,60 @@ class TrialState:
         n: Sequence[int],
         dlt: Sequence[int],
         current: int | None = None,
+        *,
+        pending: Sequence[int] | None = None,
+        grade2: Sequence[int] | None = None,
     ) -> "TrialState":
         """A state holding ``n[i]`` patients with ``dlt[i]`` DLTs at level ``i + 1``.
 
-        ``current`` (1-based) is the level the last cohort was treated at; by default the
-        highest level with patients. Counts must already be checked
-        (:func:`doseflow.checks.check_counts`).
+        Parameters
+        ----------
+        plan : DosePlan or int
+            The dose plan, or its number of levels.
+        n, dlt : sequence of int
+            Patients enrolled and DLTs observed per level (lowest level first).
+        current : int, optional
+            1-based level the last cohort was treated at; by default the highest level
+            with patients.
+        pending : sequence of int, optional
+            How many of ``n[i]`` are still in the DLT window (outcome unknown).
+        grade2 : sequence of int, optional
+            How many of the patients without a DLT at each level had a treatment-related
+            toxicity of grade >= 2 (recorded as ``worst_grade = 2``; the others as 0).
+            Without it, ``worst_grade`` is unknown (None) for patients without a DLT.
+
+        Counts must already be checked (:func:`doseflow.checks.check_counts`); this
+        raises :class:`ConfigError` if they are inconsistent.
         """
         if isinstance(plan, int):
             plan = DosePlan.of_size(plan)
-        if len(n) != len(plan) or len(dlt) != len(plan):
-            raise ConfigError("counts", f"one count per dose level ({len(plan)})", (list(n), list(dlt)))
+        k = len(plan)
+        pending = [0] * k if pending is None else list(pending)
+        for name, seq in (("n", n), ("dlt", dlt), ("pending", pending)) + (
+            (("grade2", grade2),) if grade2 is not None else ()
+        ):
+            if len(seq) != k:
+                raise ConfigError(f"counts {name}", f"one count per dose level ({k})", list(seq))
         records: list[PatientRecord] = []
-        for i, (ni, yi) in enumerate(zip(n, dlt)):
-            for j in range(int(ni)):
+        for i in range(k):
+            ni, yi, pi = int(n[i]), int(dlt[i]), int(pending[i])
+            gi = int(grade2[i]) if grade2 is not None else 0
+            if yi + pi > ni or gi > ni - yi - pi or min(ni, yi, pi, gi) < 0:
+                raise ConfigError(
+                    f"counts at level {i + 1}",
+                    "0 <= DLTs + pending <= patients and grade-2 count <= patients without DLT",
+                    {"n": ni, "dlt": yi, "pending": pi, "grade2": gi},
+                )
+            for j in range(ni):
+                if j < yi:
+                    outcome, grade = True, (3 if grade2 is not None else None)
+                elif j < yi + pi:
+                    outcome, grade = None, None
+                else:
+                    outcome = False
+                    grade = None if grade2 is None else (2 if j - yi - pi < gi else 0)
                 records.append(
-                    PatientRecord(f"L{i + 1}-{j + 1}", i + 1, j < int(yi), cohort=i + 1)
+                    PatientRecord(f"L{i + 1}-{j + 1}", i + 1, outcome, cohort=i + 1, worst_grade=grade)
                 )
         if current is None and records:
             current = max(r.dose_level for r in records)

@@ -1,0 +1,1 @@
+"""The ``doseflow`` command line: one module per user task, all sharing :mod:`.app`."""

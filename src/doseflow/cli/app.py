@@ -1,0 +1,77 @@
+"""The ``doseflow`` Typer application and its error contract.
+
+Every command takes ``--json`` for machine-readable output (the JSON keys are part of the
+contract, documented per command). Wrong input prints one line ``error: ...`` naming the
+option and the value on standard error and exits with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from doseflow import __version__
+from doseflow.errors import DoseflowError
+
+app = typer.Typer(
+    name="doseflow",
+    help="Design, simulate and read out first-in-human dose-escalation trials.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_INPUT = 2
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"doseflow {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """Design, simulate and read out first-in-human dose-escalation trials."""
+
+
+def _register() -> None:
+    # Commands live in one module per task; importing them adds them to ``app``.
+    from doseflow.cli import designs_cmd  # noqa: F401
+    from doseflow.cli import demo_cmd  # noqa: F401
+
+
+def fail(message: str) -> "typer.Exit":
+    """Print ``error: message`` on one line to standard error and return the exit to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(EXIT_INPUT)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: run the app, turning every input error into one line and exit 2."""
+    _register()
+    try:
+        rc = app(args=argv, standalone_mode=False)
+    except DoseflowError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return EXIT_INPUT
+    except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click >= 8.2
+        typer.echo(exc.format_message(), err=True)
+        return 0
+    except click.UsageError as exc:
+        typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+        return EXIT_INPUT
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        typer.echo("error: aborted", err=True)
+        return 1
+    return rc if isinstance(rc, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

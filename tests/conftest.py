@@ -1,0 +1,27 @@
+"""Shared test configuration: a deterministic hypothesis profile and the shared/ data path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "doseflow",
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("doseflow")
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+PHARMAVERSE = SHARED / "data" / "pharmaverse" / "sdtm"
+
+
+@pytest.fixture(scope="session")
+def pharmaverse_dir() -> Path:
+    """The pharmaverse SDTM folder; tests using it skip only when it is absent."""
+    if not PHARMAVERSE.is_dir():
+        pytest.skip("pharmaverse data not found at ../shared/data/pharmaverse")
+    return PHARMAVERSE
