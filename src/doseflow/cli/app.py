@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from doseflow import __version__
@@ -42,13 +41,24 @@ def _root(
 def _register() -> None:
     # Commands live in one module per task; importing them adds them to ``app``.
     from doseflow.cli import designs_cmd  # noqa: F401
-    from doseflow.cli import demo_cmd  # noqa: F401
 
 
 def fail(message: str) -> "typer.Exit":
     """Print ``error: message`` on one line to standard error and return the exit to raise."""
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(EXIT_INPUT)
+
+
+def _usage_error_line(exc: BaseException) -> str | None:
+    """The one-line message of a command-line usage error (Typer's click), else None.
+
+    Typer vendors click in recent releases and used the click package before, so usage
+    errors are recognised by their interface (``format_message`` and exit code 2), not
+    by a class from one or the other.
+    """
+    if getattr(exc, "exit_code", None) == EXIT_INPUT and hasattr(exc, "format_message"):
+        return " ".join(str(exc.format_message()).split())
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,17 +69,21 @@ def main(argv: list[str] | None = None) -> int:
     except DoseflowError as exc:
         typer.echo(f"error: {exc}", err=True)
         return EXIT_INPUT
-    except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click >= 8.2
-        typer.echo(exc.format_message(), err=True)
-        return 0
-    except click.UsageError as exc:
-        typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
-        return EXIT_INPUT
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
-        typer.echo("error: aborted", err=True)
-        return 1
+    except Exception as exc:  # usage errors, Exit and Abort of Typer's click
+        name = type(exc).__name__
+        if name == "NoArgsIsHelpError":
+            typer.echo(exc.format_message(), err=True)  # type: ignore[attr-defined]
+            return 0
+        line = _usage_error_line(exc)
+        if line is not None:
+            typer.echo(f"error: {line}", err=True)
+            return EXIT_INPUT
+        if name == "Exit":
+            return int(getattr(exc, "exit_code", 0))
+        if name == "Abort":
+            typer.echo("error: aborted", err=True)
+            return 1
+        raise
     return rc if isinstance(rc, int) else 0
 
 

@@ -22,7 +22,7 @@ from rich.table import Table
 from doseflow.checks import check_counts, check_int
 from doseflow.core import TrialState
 from doseflow.cli.app import app
-from doseflow.designs import DESIGNS, make_design
+from doseflow.designs import DESIGNS, TITLES, make_design
 from doseflow.errors import InputError
 
 console = Console()
@@ -40,29 +40,40 @@ def parse_int_list(text: str, option: str) -> list[int]:
     return out
 
 
+def parse_number(text: Optional[str], option: str, kind: type = float):
+    """Parse an option's text as ``kind`` (float or int), naming the option and value on error."""
+    if text is None:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        raise InputError(option, "a number" if kind is float else "a whole number", text) from None
+    return value
+
+
 def _design_options(
-    target: Optional[float],
-    cohort_size: Optional[int],
-    phi1: Optional[float],
-    phi2: Optional[float],
-    eps1: Optional[float],
-    eps2: Optional[float],
-    cutoff_eliminate: Optional[float],
-    n_earlystop: Optional[int],
+    target: Optional[str],
+    cohort_size: Optional[str],
+    phi1: Optional[str],
+    phi2: Optional[str],
+    eps1: Optional[str],
+    eps2: Optional[str],
+    cutoff_eliminate: Optional[str],
+    n_earlystop: Optional[str],
     variant: Optional[str],
-    max_single_levels: Optional[int],
+    max_single_levels: Optional[str],
 ) -> dict:
     given = {
-        "--target": target,
-        "--cohort-size": cohort_size,
-        "--phi1": phi1,
-        "--phi2": phi2,
-        "--eps1": eps1,
-        "--eps2": eps2,
-        "--cutoff-eliminate": cutoff_eliminate,
-        "--n-earlystop": n_earlystop,
+        "--target": parse_number(target, "--target"),
+        "--cohort-size": parse_number(cohort_size, "--cohort-size", int),
+        "--phi1": parse_number(phi1, "--phi1"),
+        "--phi2": parse_number(phi2, "--phi2"),
+        "--eps1": parse_number(eps1, "--eps1"),
+        "--eps2": parse_number(eps2, "--eps2"),
+        "--cutoff-eliminate": parse_number(cutoff_eliminate, "--cutoff-eliminate"),
+        "--n-earlystop": parse_number(n_earlystop, "--n-earlystop", int),
         "--variant": variant,
-        "--max-single-levels": max_single_levels,
+        "--max-single-levels": parse_number(max_single_levels, "--max-single-levels", int),
     }
     return {k: v for k, v in given.items() if v is not None}
 
@@ -84,7 +95,7 @@ JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
 @app.command("designs")
 def designs_command(as_json: bool = JSON) -> None:
     """List the dose-escalation designs, one line each, with their citation."""
-    rows = [{"name": name, "title": cls.title, "citation": cls.citation} for name, cls in DESIGNS.items()]
+    rows = [{"name": name, "title": TITLES[name], "citation": cls.citation} for name, cls in DESIGNS.items()]
     if as_json:
         typer.echo(json.dumps(rows))
         return
@@ -98,13 +109,13 @@ def designs_command(as_json: bool = JSON) -> None:
 def boundaries_command(
     design: str = typer.Argument(..., help="Design name (see `doseflow designs`)."),
     cohorts: int = typer.Option(10, "--cohorts", help="Number of cohorts; n runs to cohort size x cohorts."),
-    target: Optional[float] = TARGET,
-    cohort_size: Optional[int] = COHORT,
-    phi1: Optional[float] = PHI1,
-    phi2: Optional[float] = PHI2,
-    eps1: Optional[float] = EPS1,
-    eps2: Optional[float] = EPS2,
-    cutoff_eliminate: Optional[float] = CUTOFF,
+    target: Optional[str] = TARGET,
+    cohort_size: Optional[str] = COHORT,
+    phi1: Optional[str] = PHI1,
+    phi2: Optional[str] = PHI2,
+    eps1: Optional[str] = EPS1,
+    eps2: Optional[str] = EPS2,
+    cutoff_eliminate: Optional[str] = CUTOFF,
     variant: Optional[str] = VARIANT,
     as_json: bool = JSON,
 ) -> None:
@@ -155,7 +166,8 @@ def _state(n: str, dlt: str, current: Optional[int], pending: Optional[str], gra
                     f"{option} level {i + 1}", f"a whole number from 0 to {free} (patients without a DLT)", v
                 )
     if current is not None:
-        check_int(current, "--current", minimum=1, maximum=k, error=InputError)
+        if not 1 <= current <= k:
+            raise InputError("--current", f"a dose level from 1 to {k} (the length of --n)", current)
     elif any(n_list):
         raise InputError("--current", "the level the last cohort was treated at (1-based)", None)
     return TrialState.from_counts(k, n_list, y_list, current, pending=p_list, grade2=g_list)
@@ -175,16 +187,16 @@ def next_command(
     current: Optional[int] = typer.Option(None, "--current", help="Level of the last cohort (1-based)."),
     pending: Optional[str] = PENDING,
     grade2: Optional[str] = GRADE2,
-    target: Optional[float] = TARGET,
-    cohort_size: Optional[int] = COHORT,
-    phi1: Optional[float] = PHI1,
-    phi2: Optional[float] = PHI2,
-    eps1: Optional[float] = EPS1,
-    eps2: Optional[float] = EPS2,
-    cutoff_eliminate: Optional[float] = CUTOFF,
-    n_earlystop: Optional[int] = EARLYSTOP,
+    target: Optional[str] = TARGET,
+    cohort_size: Optional[str] = COHORT,
+    phi1: Optional[str] = PHI1,
+    phi2: Optional[str] = PHI2,
+    eps1: Optional[str] = EPS1,
+    eps2: Optional[str] = EPS2,
+    cutoff_eliminate: Optional[str] = CUTOFF,
+    n_earlystop: Optional[str] = EARLYSTOP,
     variant: Optional[str] = VARIANT,
-    max_single_levels: Optional[int] = SINGLE,
+    max_single_levels: Optional[str] = SINGLE,
     as_json: bool = JSON,
 ) -> None:
     """The design's next decision for the trial so far."""
@@ -207,13 +219,13 @@ def mtd_command(
     n: str = N_OPT,
     dlt: str = DLT_OPT,
     current: Optional[int] = typer.Option(None, "--current", help="Level of the last cohort (1-based)."),
-    target: Optional[float] = TARGET,
-    cohort_size: Optional[int] = COHORT,
-    phi1: Optional[float] = PHI1,
-    phi2: Optional[float] = PHI2,
-    eps1: Optional[float] = EPS1,
-    eps2: Optional[float] = EPS2,
-    cutoff_eliminate: Optional[float] = CUTOFF,
+    target: Optional[str] = TARGET,
+    cohort_size: Optional[str] = COHORT,
+    phi1: Optional[str] = PHI1,
+    phi2: Optional[str] = PHI2,
+    eps1: Optional[str] = EPS1,
+    eps2: Optional[str] = EPS2,
+    cutoff_eliminate: Optional[str] = CUTOFF,
     variant: Optional[str] = VARIANT,
     as_json: bool = JSON,
 ) -> None:
