@@ -7,8 +7,6 @@ option and the value on standard error and exits with status 2, never a tracebac
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from doseflow import __version__
@@ -86,6 +84,3 @@ def main(argv: list[str] | None = None) -> int:
         raise
     return rc if isinstance(rc, int) else 0
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

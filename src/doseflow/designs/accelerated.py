@@ -148,7 +148,7 @@ class AcceleratedTitration:
         s = self.base.start_dose
         if s > k:
             raise ConfigError("ThreePlusThree.start_dose", f"a dose level from 1 to {k}", s)
-        if state.current_dose is None:
+        if state.current_dose is None or not state.records:
             return Decision(
                 "stay", s,
                 f"No patient treated yet: treat 1 patient at the start dose, level {s} "
