@@ -23,7 +23,7 @@ import numpy as np
 
 from doseflow.errors import InputError
 
-__all__ = ["LabCriterion", "LAB_CRITERIA", "grade_lab"]
+__all__ = ["LabCriterion", "LAB_ALIASES", "LAB_CRITERIA", "grade_lab"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,9 @@ LAB_CRITERIA: dict[str, LabCriterion] = {
     )
 }
 
+#: Other SDTM test codes for the same analyte (CDISC CT uses PLAT for platelets, NEUT/ANC).
+LAB_ALIASES: dict[str, str] = {"PLAT": "PLT", "ANC": "NEUT", "HB": "HGB"}
+
 # CTCAE v5.0, AST/ALT/ALP "if baseline was abnormal": grades by multiples of baseline.
 _ABNORMAL_BASELINE = {
     "AST": (1.5, 3.0, 5.0, 20.0),
@@ -89,7 +92,8 @@ def grade_lab(
     Parameters
     ----------
     testcd : str
-        SDTM LBTESTCD: one of :data:`LAB_CRITERIA` (PLT, NEUT, WBC, HGB, AST, ALT, ALP, BILI).
+        SDTM LBTESTCD: one of :data:`LAB_CRITERIA` (PLT, NEUT, WBC, HGB, AST, ALT, ALP, BILI)
+        or an alias in :data:`LAB_ALIASES` (PLAT, ANC, HB).
     values : array_like of float
         Results in the SDTM standard unit (10^9/L for counts, g/L for haemoglobin, U/L
         for enzymes, umol/L for bilirubin).
@@ -110,7 +114,7 @@ def grade_lab(
     ----------
     NCI. Common Terminology Criteria for Adverse Events (CTCAE) v5.0, 2017.
     """
-    crit = LAB_CRITERIA.get(str(testcd).upper())
+    crit = LAB_CRITERIA.get(LAB_ALIASES.get(str(testcd).upper(), str(testcd).upper()))
     if crit is None:
         raise InputError("testcd", "one of " + ", ".join(LAB_CRITERIA), testcd)
     x = np.asarray(values, dtype=float)

@@ -57,6 +57,8 @@ def _impute_one(text: str, impute: Imputation, where: str) -> tuple[pd.Timestamp
         raise DataError(where, "an ISO 8601 date such as 2014-01-02 or 2014-01-02T11:45", text)
     y = int(m["y"])
     month, day = m["m"], m["d"]
+    if month is not None and not 1 <= int(month) <= 12:
+        raise DataError(where, "a calendar date that exists", text)
     dtf: str | None = None
     if month is None or day is None:
         if impute is None:

@@ -1,0 +1,543 @@
+"""RECIST 1.1 overall responses and best overall response (BOR), with and without confirmation.
+
+The rules follow Eisenhauer et al. (2009), "New response evaluation criteria in solid
+tumours: revised RECIST guideline (version 1.1)", Eur J Cancer 45:228-247:
+
+* sec. 4.3.4 and Table 1-3: the overall response per time point is CR, PR, SD,
+  NON-CR/NON-PD (non-measurable disease only), PD or NE, as recorded in SDTM RS
+  (``RSTESTCD = "OVRLRESP"``);
+* sec. 4.4.1: the best overall response is the best response recorded from the start of
+  treatment until disease progression; assessments after the first PD do not count;
+* sec. 4.4.1, Table 3 footnotes, and sec. 4.4.2: when confirmation is required, CR and PR
+  must be confirmed by a repeat assessment no less than 4 weeks (28 days) later, and SD
+  must have been met at least once no less than a protocol-defined interval (usually
+  6-8 weeks) after study entry.
+
+The operational confirmation rules (what may lie between a response and its
+confirmation) are those of admiralonco's ``derive_param_confirmed_bor()`` and
+``derive_param_bor()`` (Bundfuss, Gormley et al., pharmaverse admiralonco 1.x):
+
+* CR is confirmed by a later CR at least ``confirm_min_days`` later, with only CR or NE
+  in between and at most ``max_ne_between`` NE;
+* PR is confirmed by a later CR or PR at least ``confirm_min_days`` later, with only CR,
+  PR, SD or NE in between, no PR after a CR in that period, at most ``max_ne_between``
+  NE and (only if ``accept_sd``) at most one SD;
+* an assessment of CR, PR or SD at least ``sd_min_days`` after the reference date counts
+  as SD (so an unconfirmed CR/PR becomes SD when the SD criteria are met, else NE);
+* NON-CR/NON-PD at least ``sd_min_days`` after the reference date counts as
+  NON-CR/NON-PD (the SD analogue for subjects without measurable disease);
+* the best is chosen in the order CR > PR > SD > NON-CR/NON-PD > PD > NE > MISSING; ties go
+  to the earliest assessment.
+
+Without confirmation every CR, PR and PD counts as recorded, SD and NON-CR/NON-PD count
+only at least ``sd_min_days`` after the reference date (else NE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from doseflow.cdisc.dates import parse_dtc
+from doseflow.checks import check_choice, check_int
+from doseflow.errors import ConfigError, DataError
+from doseflow.readout.result import AnalysisResult, format_n_pct
+
+__all__ = [
+    "RESPONSE_VALUES",
+    "BOR_ORDER",
+    "BestOverallResponse",
+    "derive_overall_responses",
+    "derive_best_overall_response",
+]
+
+RESPONSE_VALUES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
+BOR_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING")
+EVALUATORS = ("INVESTIGATOR", "INDEPENDENT ASSESSOR")
+_RANK = {v: i for i, v in enumerate(BOR_ORDER)}
+_DAY = pd.Timedelta(days=1)
+
+
+def _require(frame: pd.DataFrame, columns: tuple[str, ...], source: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(source, f"a table with column {missing[0]}", sorted(map(str, frame.columns)),
+                        "Pass the SDTM domain as read from the file.")
+
+
+def _reference_dates(adsl: pd.DataFrame, reference: str) -> pd.DataFrame:
+    """Return USUBJID and REFDT (datetime64) from ``adsl``, checking keys and the column."""
+    _require(adsl, ("USUBJID", reference), "adsl")
+    dup = adsl["USUBJID"].duplicated()
+    if dup.any():
+        row = int(np.flatnonzero(dup.to_numpy())[0]) + 1
+        raise DataError(f"adsl row {row}, column USUBJID", "unique (one row per subject)",
+                        adsl["USUBJID"].iloc[row - 1])
+    return pd.DataFrame({"USUBJID": adsl["USUBJID"].to_numpy(),
+                         "REFDT": pd.to_datetime(adsl[reference]).to_numpy()})
+
+
+def derive_overall_responses(
+    rs: pd.DataFrame,
+    *,
+    evaluator: str = "INVESTIGATOR",
+    unknown_response: Literal["error", "ne", "exclude"] = "error",
+    impute: Literal["first", "mid", "last"] | None = None,
+    source: str = "rs.csv",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Select the usable RECIST 1.1 overall responses (``OVRLRESP``) of one evaluator.
+
+    Parameters
+    ----------
+    rs : pandas.DataFrame
+        SDTM RS with USUBJID, RSTESTCD, RSSTRESC, RSEVAL, RSDTC; RSSTAT, RSREASND,
+        RSACPTFL and VISIT are used when present.
+    evaluator : {"INVESTIGATOR", "INDEPENDENT ASSESSOR"}
+        ``RSEVAL``; for the independent assessor only accepted reads (``RSACPTFL = "Y"``).
+    unknown_response : {"error", "ne", "exclude"}
+        What to do with an RSSTRESC outside CR, PR, SD, NON-CR/NON-PD, PD, NE (for
+        example ``"CHECK"``, a data query left open). Default ``"error"``: an open query
+        can change the best response, so it must be resolved or mapped on purpose.
+        ``"ne"`` reads it as NE and flags it; ``"exclude"`` drops it into ``excluded``.
+    impute : {"first", "mid", "last", None}
+        Imputation of a partial RSDTC (see :func:`doseflow.cdisc.dates.parse_dtc`);
+        None (default) excludes such records with the reason stated. Imputed dates are
+        flagged in ADTF.
+    source : str
+        File name used in messages.
+
+    Returns
+    -------
+    assessments : pandas.DataFrame
+        One row per usable assessment: USUBJID, ADT, AVALC, VISIT, ROW (1-based row in
+        ``rs``), ADTF (date imputation flag), FLAG (what was done to the record).
+    excluded : pandas.DataFrame
+        Records of that evaluator not used: USUBJID, ROW, VISIT, RSDTC, RSSTRESC, REASON.
+
+    Raises
+    ------
+    DataError
+        A required column is missing, a response value is unknown (with
+        ``unknown_response="error"``), a date is not ISO 8601, or a subject has two
+        different responses on one date; the message names the row and column.
+    ConfigError
+        An argument is not one of its choices.
+
+    Examples
+    --------
+    >>> rs = pd.DataFrame({"USUBJID": ["1", "1"], "RSTESTCD": ["OVRLRESP"] * 2,
+    ...     "RSSTRESC": ["PR", "PD"], "RSEVAL": ["INVESTIGATOR"] * 2,
+    ...     "RSDTC": ["2020-02-01", "2020-03-01"]})
+    >>> a, x = derive_overall_responses(rs)
+    >>> a["AVALC"].tolist(), len(x)
+    (['PR', 'PD'], 0)
+    """
+    check_choice(evaluator, "evaluator", EVALUATORS)
+    check_choice(unknown_response, "unknown_response", ("error", "ne", "exclude"))
+    if impute is not None:
+        check_choice(impute, "impute", ("first", "mid", "last"))
+    _require(rs, ("USUBJID", "RSTESTCD", "RSSTRESC", "RSEVAL", "RSDTC"), source)
+    if evaluator == "INDEPENDENT ASSESSOR":
+        _require(rs, ("RSACPTFL",), source)
+    frame = rs.reset_index(drop=True)
+    row = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
+    keep = (frame["RSTESTCD"] == "OVRLRESP") & (frame["RSEVAL"] == evaluator)
+    if evaluator == "INDEPENDENT ASSESSOR":
+        keep &= frame["RSACPTFL"] == "Y"
+    sel = frame.loc[keep]
+    value = sel["RSSTRESC"].astype("object").where(sel["RSSTRESC"].notna(), None)
+    value = value.map(lambda v: v.strip().upper() if isinstance(v, str) else v)
+    visit = sel["VISIT"] if "VISIT" in sel else pd.Series(None, index=sel.index, dtype="object")
+    status = sel["RSSTAT"] if "RSSTAT" in sel else pd.Series(None, index=sel.index, dtype="object")
+    reasnd = sel["RSREASND"] if "RSREASND" in sel else pd.Series(None, index=sel.index, dtype="object")
+    reason = pd.Series("", index=sel.index, dtype="object")
+    flag = pd.Series("", index=sel.index, dtype="object")
+
+    not_done = status.eq("NOT DONE")
+    reason[not_done] = "RSSTAT = NOT DONE (" + reasnd[not_done].fillna("no reason given").astype(str) + ")"
+    no_value = value.isna() & ~not_done
+    reason[no_value] = "RSSTRESC missing"
+    unknown = value.notna() & ~value.isin(RESPONSE_VALUES) & ~not_done
+    if unknown.any():
+        if unknown_response == "error":
+            i = unknown[unknown].index[0]
+            raise DataError(f"{source} row {int(row[i])}, column RSSTRESC",
+                            "one of " + ", ".join(RESPONSE_VALUES), value[i],
+                            "Resolve the query, or pass unknown_response='ne' or 'exclude'.")
+        if unknown_response == "ne":
+            flag[unknown] = "RSSTRESC " + value[unknown].astype(str) + " read as NE"
+            value[unknown] = "NE"
+        else:
+            reason[unknown] = "RSSTRESC " + value[unknown].astype(str) + " is not a RECIST response"
+
+    dates = parse_dtc(frame["RSDTC"], impute=impute, where=f"{source} column RSDTC").loc[sel.index]
+    partial = dates["dtf"].eq("partial")
+    open_ = reason.eq("")
+    reason[partial & open_] = ("partial date RSDTC " + sel.loc[partial & open_, "RSDTC"].astype(str)
+                               + "; pass impute= to use it")
+    nodate = dates["dt"].isna() & ~partial & reason.eq("")
+    reason[nodate] = "RSDTC missing"
+    imputed = dates["dtf"].isin(["D", "M"])
+    flag[imputed] = (flag[imputed].where(flag[imputed].eq(""), flag[imputed] + "; ")
+                     + "RSDTC " + sel.loc[imputed, "RSDTC"].astype(str) + f" imputed ({impute})")
+
+    used = reason.eq("")
+    assessments = pd.DataFrame({
+        "USUBJID": sel.loc[used, "USUBJID"].to_numpy(),
+        "ADT": dates.loc[used, "dt"].dt.normalize().to_numpy(),
+        "AVALC": value[used].to_numpy(),
+        "VISIT": visit[used].to_numpy(),
+        "ROW": row[sel.index][used].to_numpy(),
+        "ADTF": dates.loc[used, "dtf"].to_numpy(),
+        "FLAG": flag[used].to_numpy(),
+    })
+    dup = assessments.duplicated(["USUBJID", "ADT"], keep=False)
+    if dup.any():
+        rows = assessments.loc[dup, "ROW"].tolist()
+        raise DataError(f"{source} rows {rows[:4]}, column RSDTC",
+                        f"one overall response per subject and date for {evaluator}",
+                        assessments.loc[dup, "ADT"].iloc[0].strftime("%Y-%m-%d"))
+    assessments = assessments.sort_values(["USUBJID", "ADT"], kind="stable").reset_index(drop=True)
+    excluded = pd.DataFrame({
+        "USUBJID": sel.loc[~used, "USUBJID"].to_numpy(),
+        "ROW": row[sel.index][~used].to_numpy(),
+        "VISIT": visit[~used].to_numpy(),
+        "RSDTC": sel.loc[~used, "RSDTC"].to_numpy(),
+        "RSSTRESC": sel.loc[~used, "RSSTRESC"].to_numpy(),
+        "REASON": reason[~used].to_numpy(),
+    })
+    return assessments, excluded
+
+
+def _confirm(a: pd.DataFrame, confirm_min_days: int, max_ne_between: int, accept_sd: bool) -> pd.DataFrame:
+    """Confirmation of each CR/PR assessment; ``a`` sorted by USUBJID, ADT, index 0..n-1.
+
+    Returns a frame indexed like the CR/PR rows of ``a`` with CONFDT, CONFIRMED, NE_BETWEEN
+    and WHY (reason when not confirmed).
+    """
+    pos = np.arange(len(a))
+    cum = {v: np.cumsum(a["AVALC"].to_numpy() == v) for v in ("CR", "PR", "SD", "NE")}
+    resp = a.index[a["AVALC"].isin(["CR", "PR"])]
+    out = pd.DataFrame(index=resp, data={"CONFDT": pd.NaT, "CONFIRMED": False, "NE_BETWEEN": 0, "WHY": ""})
+    if len(resp) == 0:
+        return out
+    left = pd.DataFrame({"USUBJID": a.loc[resp, "USUBJID"], "I": pos[resp], "ADT": a.loc[resp, "ADT"],
+                         "AVALC": a.loc[resp, "AVALC"]})
+    pairs = left.merge(left, on="USUBJID", suffixes=("", "_J"))
+    pairs = pairs[(pairs["I_J"] > pairs["I"])
+                  & ((pairs["ADT_J"] - pairs["ADT"]) >= confirm_min_days * _DAY)
+                  & ((pairs["AVALC"] == "PR") | (pairs["AVALC_J"] == "CR"))]
+    first = pairs.sort_values(["I", "I_J"]).drop_duplicates("I")
+    out.loc[:, "WHY"] = np.where(a.loc[resp, "AVALC"] == "CR",
+                                 f"no later CR >= {confirm_min_days} days later",
+                                 f"no later CR/PR >= {confirm_min_days} days later")
+    if first.empty:
+        return out
+    i = first["I"].to_numpy()
+    j = first["I_J"].to_numpy()
+
+    def between(v: str) -> np.ndarray:
+        return cum[v][j - 1] - cum[v][i]
+
+    n_between = j - i - 1
+    n_ne, n_cr, n_pr, n_sd = between("NE"), between("CR"), between("PR"), between("SD")
+    is_cr = first["AVALC"].to_numpy() == "CR"
+    # next CR strictly after i (same subject) for the "no PR after CR" rule
+    subj = a["USUBJID"].to_numpy()
+    cr_pos = pd.Series(np.where(a["AVALC"].to_numpy() == "CR", pos, np.nan))
+    next_cr = cr_pos.groupby(subj).shift(-1).groupby(subj).bfill()
+    nc = next_cr.to_numpy()[i]
+    has_cr = ~np.isnan(nc) & (nc <= j)
+    nc_i = np.where(has_cr, nc, 0).astype(int)
+    pr_after_cr = has_cr & ((cum["PR"][j] - cum["PR"][nc_i]) > 0)
+    other = n_between - n_ne - n_cr - n_pr - n_sd
+    too_many_ne = n_ne > max_ne_between
+    cr_ok = is_cr & (n_cr + n_ne == n_between) & ~too_many_ne
+    pr_ok = (~is_cr & (other == 0) & ~too_many_ne & ~pr_after_cr
+             & (n_sd <= (1 if accept_sd else 0)))
+    ok = cr_ok | pr_ok
+    why = np.select(
+        [ok, too_many_ne, is_cr, other > 0, pr_after_cr],
+        ["", f"more than {max_ne_between} NE before confirmation",
+         "a response other than CR/NE before the confirming CR",
+         "NON-CR/NON-PD before confirmation", "PR after CR before confirmation"],
+        default="SD before confirmation",
+    )
+    idx = a.index[i]
+    out.loc[idx, "CONFDT"] = first["ADT_J"].to_numpy()
+    out.loc[idx, "CONFIRMED"] = ok
+    out.loc[idx, "NE_BETWEEN"] = n_ne
+    out.loc[idx, "WHY"] = why
+    out.loc[idx[~ok], "CONFDT"] = pd.NaT
+    return out
+
+
+@dataclass(frozen=True)
+class BestOverallResponse(AnalysisResult):
+    """Best overall response per subject, with the records behind it.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        One row per ADSL subject: USUBJID, the ADSL dose columns present (DOSE,
+        DOSE_GROUP, DOSE_LEVEL), REFDT, AVALC (BOR), ADT (date of the BOR assessment),
+        ORIGRESP (the response recorded there), CONFDT (confirming assessment), RSPDT
+        (first CR/PR that counts), PDDT (first PD), N_ASSESS (usable assessments up to
+        PD) and FLAGS (the derivation in words).
+    assessments : pandas.DataFrame
+        Every usable assessment with DERIVED (what it counts as), CONFIRMED, CONFDT,
+        and AFTER_PD.
+    excluded : pandas.DataFrame
+        Records not used, with REASON.
+    settings : dict
+        The arguments of the derivation.
+    """
+
+    data: pd.DataFrame
+    assessments: pd.DataFrame
+    excluded: pd.DataFrame
+    settings: dict[str, Any]
+    title: str = "Best overall response (RECIST 1.1)"
+    methods: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def counts(self) -> pd.DataFrame:
+        """Subjects per BOR category (rows, in RECIST order) by dose group and overall."""
+        d = self.data
+        counts = pd.DataFrame(index=pd.Index(BOR_ORDER, name="BOR"))
+        if "DOSE_GROUP" in d and d["DOSE_GROUP"].notna().any():
+            order = (d.dropna(subset=["DOSE_GROUP"]).drop_duplicates("DOSE_GROUP")
+                     .sort_values("DOSE_LEVEL" if "DOSE_LEVEL" in d else "DOSE_GROUP")["DOSE_GROUP"])
+            for g in order:
+                counts[str(g)] = d.loc[d["DOSE_GROUP"] == g, "AVALC"].value_counts().reindex(BOR_ORDER, fill_value=0)
+        counts["Overall"] = d["AVALC"].value_counts().reindex(BOR_ORDER, fill_value=0)
+        return counts.astype(int)
+
+    def table(self) -> pd.DataFrame:
+        """Presentation table: n (%) of subjects per BOR category, by dose group and overall."""
+        c = self.counts()
+        out = pd.DataFrame({"Best overall response": c.index})
+        for col in c.columns:
+            total = int(c[col].sum())
+            out[f"{col} (N={total})"] = [format_n_pct(int(n), total) for n in c[col]]
+        return out
+
+    def figure(self):
+        """Stacked bars of the BOR distribution per dose group."""
+        from doseflow.readout.efficacy.figures import plot_bor_distribution
+
+        return plot_bor_distribution(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Settings, counts per BOR category and one record per subject."""
+        subj = self.data.astype(object).where(self.data.notna(), None)
+        return {"methods": self.methods, "notes": list(self.notes), "settings": dict(self.settings),
+                "counts": {k: int(v) for k, v in self.counts()["Overall"].items()},
+                "subjects": subj.to_dict(orient="records")}
+
+
+def derive_best_overall_response(
+    rs: pd.DataFrame,
+    adsl: pd.DataFrame,
+    *,
+    evaluator: str = "INVESTIGATOR",
+    confirmation: bool = True,
+    confirm_min_days: int = 28,
+    max_ne_between: int = 1,
+    accept_sd: bool = False,
+    sd_min_days: int = 42,
+    reference: Literal["TRTSDT", "RANDDT"] = "TRTSDT",
+    missing_as_ne: bool = False,
+    unknown_response: Literal["error", "ne", "exclude"] = "error",
+    impute: Literal["first", "mid", "last"] | None = None,
+    source: str = "rs.csv",
+) -> BestOverallResponse:
+    """Derive the RECIST 1.1 best overall response of every ADSL subject.
+
+    Parameters
+    ----------
+    rs : pandas.DataFrame
+        SDTM RS (see :func:`derive_overall_responses`).
+    adsl : pandas.DataFrame
+        One row per subject with USUBJID and the ``reference`` date column; DOSE,
+        DOSE_GROUP and DOSE_LEVEL are carried over when present.
+    evaluator : {"INVESTIGATOR", "INDEPENDENT ASSESSOR"}
+        Whose responses (RSEVAL; accepted independent reads only).
+    confirmation : bool
+        Require confirmation of CR/PR (RECIST 1.1 sec. 4.4; required in non-randomised
+        trials where response is the primary endpoint). Default True.
+    confirm_min_days : int, >= 1
+        Minimum days between a CR/PR and its confirmation (RECIST 1.1: 4 weeks = 28).
+    max_ne_between : int, >= 0
+        NE assessments allowed between a response and its confirmation (admiralonco
+        ``max_nr_ne``, default 1).
+    accept_sd : bool
+        Accept one SD between a PR and its confirmation (admiralonco ``accept_sd``).
+    sd_min_days : int, >= 0
+        Minimum days after the reference date for SD or NON-CR/NON-PD to count (RECIST
+        1.1 sec. 4.4.2, protocol-defined, usually 6-8 weeks; default 42).
+    reference : {"TRTSDT", "RANDDT"}
+        ADSL column for the start of the SD window: first dose or randomisation.
+    missing_as_ne : bool
+        Subjects without a usable assessment get "NE" instead of "MISSING"
+        (admiralonco ``missing_as_ne``; default False gives "MISSING", so the subject is
+        visible as unassessed and still counts in the ORR denominator).
+    unknown_response, impute, source
+        See :func:`derive_overall_responses`.
+
+    Returns
+    -------
+    BestOverallResponse
+        ``.data`` one row per ADSL subject (see the class).
+
+    Raises
+    ------
+    ConfigError
+        An option is out of range.
+    DataError
+        Bad RS or ADSL content (see :func:`derive_overall_responses`); ADSL USUBJID not
+        unique.
+
+    Notes
+    -----
+    Eisenhauer et al. 2009, sec. 4.4.1: BOR is the best response from the start of
+    treatment until PD; records after the first PD are listed in ``excluded`` with that
+    reason. Confirmation rules: module docstring (admiralonco's documented rules).
+    RS subjects not in ADSL are excluded with a reason.
+
+    References
+    ----------
+    Eisenhauer EA et al. (2009) Eur J Cancer 45:228-247, sec. 4.3-4.4 and Table 3.
+    admiralonco ``derive_param_confirmed_bor``, ``derive_param_bor`` (pharmaverse).
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1"], "TRTSDT": pd.to_datetime(["2020-01-01"])})
+    >>> rs = pd.DataFrame({"USUBJID": ["1"] * 3, "RSTESTCD": ["OVRLRESP"] * 3,
+    ...     "RSSTRESC": ["PR", "PR", "PD"], "RSEVAL": ["INVESTIGATOR"] * 3,
+    ...     "RSDTC": ["2020-02-12", "2020-03-25", "2020-05-06"]})
+    >>> derive_best_overall_response(rs, adsl).data["AVALC"].tolist()
+    ['PR']
+    """
+    confirm_min_days = check_int(confirm_min_days, "confirm_min_days", minimum=1)
+    max_ne_between = check_int(max_ne_between, "max_ne_between", minimum=0)
+    sd_min_days = check_int(sd_min_days, "sd_min_days", minimum=0)
+    check_choice(reference, "reference", ("TRTSDT", "RANDDT"))
+    for name, v in (("confirmation", confirmation), ("accept_sd", accept_sd), ("missing_as_ne", missing_as_ne)):
+        if not isinstance(v, (bool, np.bool_)):
+            raise ConfigError(name, "True or False", v)
+    ref = _reference_dates(adsl, reference)
+    a, excluded = derive_overall_responses(rs, evaluator=evaluator, unknown_response=unknown_response,
+                                           impute=impute, source=source)
+    unknown_subj = ~a["USUBJID"].isin(ref["USUBJID"])
+    if unknown_subj.any():
+        extra = a.loc[unknown_subj, ["USUBJID", "ROW", "VISIT", "ADT", "AVALC"]].rename(
+            columns={"AVALC": "RSSTRESC"})
+        extra["RSDTC"] = extra.pop("ADT").dt.strftime("%Y-%m-%d")
+        extra["REASON"] = "subject not in adsl"
+        excluded = pd.concat([excluded, extra], ignore_index=True)
+        a = a.loc[~unknown_subj].reset_index(drop=True)
+    a = a.merge(ref, on="USUBJID", how="left")
+    pddt = a.loc[a["AVALC"] == "PD"].groupby("USUBJID")["ADT"].min().rename("PDDT")
+    a = a.merge(pddt, on="USUBJID", how="left")
+    a["AFTER_PD"] = a["PDDT"].notna() & (a["ADT"] > a["PDDT"])
+    late = a.loc[a["AFTER_PD"]]
+    if len(late):
+        extra = late[["USUBJID", "ROW", "VISIT", "AVALC"]].rename(columns={"AVALC": "RSSTRESC"})
+        extra["RSDTC"] = late["ADT"].dt.strftime("%Y-%m-%d")
+        extra["REASON"] = "after first PD on " + late["PDDT"].dt.strftime("%Y-%m-%d") + " (RECIST 1.1 sec. 4.4.1)"
+        excluded = pd.concat([excluded, extra], ignore_index=True)
+    kept = a.loc[~a["AFTER_PD"]].reset_index(drop=True)
+
+    days = (kept["ADT"] - kept["REFDT"]) / _DAY
+    late_enough = days >= sd_min_days  # NaN reference -> False
+    v = kept["AVALC"]
+    if confirmation:
+        conf = _confirm(kept, confirm_min_days, max_ne_between, accept_sd)
+        kept = kept.join(conf)
+        kept["CONFIRMED"] = kept["CONFIRMED"].eq(True)
+        confirmed = kept["CONFIRMED"]
+        derived = np.select(
+            [v.eq("CR") & confirmed, v.eq("PR") & confirmed, v.isin(["CR", "PR", "SD"]) & late_enough,
+             v.eq("NON-CR/NON-PD") & late_enough, v.eq("PD")],
+            ["CR", "PR", "SD", "NON-CR/NON-PD", "PD"], default="NE")
+    else:
+        kept["CONFDT"], kept["CONFIRMED"], kept["NE_BETWEEN"], kept["WHY"] = pd.NaT, False, 0, ""
+        derived = np.select(
+            [v.isin(["CR", "PR", "PD"]), v.isin(["SD", "NON-CR/NON-PD"]) & late_enough],
+            [v, v], default="NE")
+    kept["DERIVED"] = derived
+    kept["DAYS"] = days
+    kept["RANK"] = kept["DERIVED"].map(_RANK)
+    best = kept.sort_values(["USUBJID", "RANK", "ADT"], kind="stable").drop_duplicates("USUBJID")
+    rsp = kept.loc[kept["DERIVED"].isin(["CR", "PR"])].groupby("USUBJID")["ADT"].min().rename("RSPDT")
+    n_assess = kept.groupby("USUBJID").size().rename("N_ASSESS")
+
+    why = _explain(best, kept, reference, sd_min_days, confirmation)
+    best = best.assign(EXPLAIN=why)[["USUBJID", "DERIVED", "ADT", "AVALC", "CONFDT", "PDDT", "EXPLAIN"]]
+    best = best.rename(columns={"DERIVED": "BOR", "AVALC": "ORIGRESP"})
+    carry = [c for c in ("DOSE", "DOSEU", "DOSE_GROUP", "DOSE_LEVEL") if c in adsl.columns]
+    out = adsl[["USUBJID", *carry]].reset_index(drop=True).merge(ref, on="USUBJID", how="left")
+    out = out.merge(best, on="USUBJID", how="left").merge(rsp, on="USUBJID", how="left")
+    out = out.merge(n_assess, on="USUBJID", how="left")
+    out["N_ASSESS"] = out["N_ASSESS"].fillna(0).astype(int)
+    none = out["BOR"].isna()
+    out["BOR"] = out["BOR"].where(~none, "NE" if missing_as_ne else "MISSING")
+    n_excl = excluded.groupby("USUBJID").size()
+    base = np.where(none, "no usable overall response"
+                    + (" (reported as NE: missing_as_ne=True)" if missing_as_ne else ""), out["EXPLAIN"])
+    extra = out["USUBJID"].map(n_excl)
+    note = np.where(extra.notna(), "; " + extra.fillna(0).astype(int).astype(str) + " record(s) excluded", "")
+    out["FLAGS"] = pd.Series(base, index=out.index).astype(str) + note
+    out = out.rename(columns={"BOR": "AVALC"}).drop(columns="EXPLAIN")
+    cols = ["USUBJID", *carry, "REFDT", "AVALC", "ADT", "ORIGRESP", "CONFDT", "RSPDT", "PDDT", "N_ASSESS", "FLAGS"]
+    settings = {"evaluator": evaluator, "confirmation": confirmation, "confirm_min_days": confirm_min_days,
+                "max_ne_between": max_ne_between, "accept_sd": accept_sd, "sd_min_days": sd_min_days,
+                "reference": reference, "missing_as_ne": missing_as_ne,
+                "unknown_response": unknown_response, "impute": impute}
+    methods = (f"RECIST 1.1 best overall response by {evaluator.lower()} (Eisenhauer 2009, sec. 4.4)"
+               + (f", CR/PR confirmed by a repeat assessment >= {confirm_min_days} days later "
+                  f"(<= {max_ne_between} NE between{', one SD accepted' if accept_sd else ''})"
+                  if confirmation else ", without confirmation")
+               + f"; SD >= {sd_min_days} days after {reference}; assessments after first PD ignored.")
+    notes = []
+    if len(excluded):
+        notes.append(f"{len(excluded)} record(s) excluded; see .excluded for the reasons.")
+    if kept["FLAG"].ne("").any():
+        notes.append(f"{int(kept['FLAG'].ne('').sum())} record(s) used with a flag (imputed date or value read as NE).")
+    assessments = kept.drop(columns=["RANK"])
+    return BestOverallResponse(data=out[cols], assessments=assessments, excluded=excluded,
+                               settings=settings, methods=methods, notes=tuple(notes))
+
+
+def _explain(best: pd.DataFrame, kept: pd.DataFrame, reference: str, sd_min_days: int,
+             confirmation: bool) -> pd.Series:
+    """One sentence per subject on why the BOR is what it is (vectorised string building)."""
+    if best.empty:
+        return pd.Series([], index=best.index, dtype=object)
+    date = best["ADT"].dt.strftime("%Y-%m-%d")
+    conf = best["CONFDT"].dt.strftime("%Y-%m-%d").fillna("")
+    gap = ((best["CONFDT"] - best["ADT"]) / _DAY).fillna(0).astype(int).astype(str)
+    days = best["DAYS"].map(lambda x: "?" if pd.isna(x) else str(int(x)))
+    d, o = best["DERIVED"], best["AVALC"]
+    bor_rank = kept["USUBJID"].map(best.set_index("USUBJID")["RANK"])
+    unconf = kept.loc[kept["AVALC"].isin(["CR", "PR"]) & ~kept["DERIVED"].isin(["CR", "PR"])
+                      & (kept["AVALC"].map(_RANK) < bor_rank)]
+    reasons = (unconf["AVALC"] + " on " + unconf["ADT"].dt.strftime("%Y-%m-%d") + " not confirmed: "
+               + unconf["WHY"].fillna("")).groupby(unconf["USUBJID"]).agg("; ".join)
+    tail = best["USUBJID"].map(reasons)
+    tail = np.where(tail.notna() & confirmation, "; " + tail.fillna(""), "")
+    resp = np.where(confirmation,
+                    o + " on " + date + " confirmed by assessment on " + conf + " (" + gap + " days later, "
+                    + best["NE_BETWEEN"].fillna(0).astype(int).astype(str) + " NE between)",
+                    o + " on " + date + " (confirmation not required)")
+    sd = (d + ": " + o + " on " + date + ", " + days + f" days after {reference} (>= {sd_min_days})")
+    ne = np.where(best["REFDT"].isna(), f"NE: {reference} missing, SD cannot be assessed",
+                  np.where(o.eq("NE"), "NE: every assessment not evaluable",
+                           f"NE: no confirmed response and no assessment >= {sd_min_days} days after {reference}"))
+    text = np.select([d.isin(["CR", "PR"]), d.isin(["SD", "NON-CR/NON-PD"]), d.eq("PD")],
+                     [resp, sd, "PD on " + date], default=ne)
+    return pd.Series(text, index=best.index).astype(str) + pd.Series(tail, index=best.index).astype(str)

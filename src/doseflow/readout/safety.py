@@ -1,0 +1,295 @@
+"""Adverse-event incidence tables: TEAE/TRAE by system organ class and preferred term, and the overview.
+
+Counting rules (ICH E3 §12.2.2 and the conventions of the FDA/PhUSE safety tables):
+
+- population and denominators: the safety population of each dose group (ADSL SAFFL "Y",
+  at least one dose) and overall;
+- a subject is counted once per preferred term (AEDECOD) and once per system organ class
+  (AEBODSYS), at the worst grade of its events there; "Any TEAE" counts subjects with at
+  least one event;
+- rows are sorted by the overall number of subjects, descending, then alphabetically;
+- the threshold ``min_pct`` keeps rows whose overall incidence is strictly greater than it.
+
+The flags (TRTEMFL, AERELFL, AGRADE) come from :mod:`doseflow.readout.safety_flags`, which
+this module re-exports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from doseflow.checks import check_choice, check_int, check_real  # noqa: E402
+from doseflow.readout.adsl import population_n  # noqa: E402
+from doseflow.readout.result import AnalysisResult, format_n_pct  # noqa: E402
+from doseflow.readout.safety_flags import (  # noqa: E402
+    OVERALL,
+    RELATED_VALUES,
+    derive_grade,
+    derive_related,
+    derive_teae,
+    describe_ae_methods,
+    grade_column_label,
+    select_emergent_events,
+)
+from doseflow.readout.safety_overview import AEOverviewResult, summarise_ae_overview  # noqa: E402
+
+__all__ = [
+    "AEIncidenceResult",
+    "AEOverviewResult",
+    "tabulate_ae_incidence",
+    "summarise_ae_overview",
+    "derive_teae",
+    "derive_related",
+    "derive_grade",
+    "RELATED_VALUES",
+]
+
+
+
+def _subjects_by_group(ev: pd.DataFrame, keys: list[str], groups: pd.Index) -> pd.DataFrame:
+    """Subjects with an event (n) and with worst grade >= 3 (n3) per ``keys`` and group, plus Overall.
+
+    With no ``keys`` the one row "any" counts subjects with any event. Columns are
+    ``("n", group)`` and ``("n3", group)``; "Overall" is the sum over groups (each subject
+    belongs to one group).
+    """
+    if not keys:
+        ev, keys = ev.assign(_ALL="any"), ["_ALL"]
+    worst = ev.groupby(["USUBJID", "GROUP", *keys], sort=False)["AGRADE"].max().reset_index()
+    worst["g3"] = worst["AGRADE"] >= 3
+    agg = worst.groupby([*keys, "GROUP"]).agg(n=("USUBJID", "size"), n3=("g3", "sum"))
+    wide = agg.unstack("GROUP", fill_value=0)
+    wide = wide.reindex(columns=pd.MultiIndex.from_product([["n", "n3"], groups]), fill_value=0)
+    if keys == ["_ALL"]:
+        wide = wide.reindex(["any"], fill_value=0)
+    wide = wide.fillna(0).astype(int)
+    wide[("n", OVERALL)] = wide["n"].sum(axis=1)
+    wide[("n3", OVERALL)] = wide["n3"].sum(axis=1)
+    return wide
+
+
+@dataclass(frozen=True)
+class AEIncidenceResult(AnalysisResult):
+    """Subjects with at least one TEAE (or TRAE) by SOC and preferred term, per dose group.
+
+    Attributes
+    ----------
+    counts : pandas.DataFrame
+        Long form, in display order: ``row`` ("any", "soc", "term"), ``soc``, ``term``,
+        ``group`` (dose group or "Overall"), ``N`` (safety population), ``n`` (subjects,
+        any grade), ``pct``, ``n_grade3`` (subjects whose worst grade is >= 3),
+        ``pct_grade3``.
+    population : pandas.Series
+        N per group, with "Overall" last.
+    event_label : str
+        "TEAE" or "TRAE".
+    grade_label : str
+        Heading of the high-grade column: "Grade >= 3", or "Severe (AESEV severity, not
+        CTCAE grade)" when only AESEV was recorded.
+    """
+
+    counts: pd.DataFrame
+    population: pd.Series
+    event_label: str
+    grade_label: str
+    title: str
+    methods: str
+    notes: tuple[str, ...] = ()
+
+    def table(self) -> pd.DataFrame:
+        """Rows "Any <event>", SOCs and terms; per group "n (%)" any grade and high grade."""
+        c = self.counts
+        first = c[c["group"] == OVERALL].reset_index(drop=True)
+        out = pd.DataFrame({
+            "System organ class": np.where(first["row"] == "any", f"Any {self.event_label}", first["soc"]),
+            "Preferred term": np.where(first["row"] == "term", first["term"], ""),
+        })
+        for group, n_pop in self.population.items():
+            g = c[c["group"] == group].reset_index(drop=True)
+            head = f"{group} (N={n_pop})"
+            out[f"{head}: any grade"] = [format_n_pct(n, n_pop) for n in g["n"]]
+            out[f"{head}: {self.grade_label}"] = [format_n_pct(n, n_pop) for n in g["n_grade3"]]
+        return out
+
+    def to_dict(self) -> dict:
+        c = self.counts
+        overall = c[(c["group"] == OVERALL) & (c["row"] == "term")]
+        anyrow = c[c["row"] == "any"].set_index("group")
+        return {
+            "event": self.event_label,
+            "grade_label": self.grade_label,
+            "population_n": self.population.to_dict(),
+            "any": {g: {"n": int(r.n), "pct": float(r.pct), "n_grade3": int(r.n_grade3),
+                        "pct_grade3": float(r.pct_grade3)} for g, r in anyrow.iterrows()},
+            "terms": [{"soc": r.soc, "term": r.term, "n": int(r.n), "pct": float(r.pct),
+                       "n_grade3": int(r.n_grade3), "pct_grade3": float(r.pct_grade3)}
+                      for r in overall.itertuples()],
+        }
+
+    def figure(self, max_terms: int = 20):
+        """Horizontal bars of overall incidence by preferred term, high grade stacked on the rest."""
+        c = self.counts
+        terms = c[(c["group"] == OVERALL) & (c["row"] == "term")].drop_duplicates("term").head(max_terms)
+        fig, ax = plt.subplots(figsize=(7.0, 0.35 * max(len(terms), 1) + 1.5))
+        y = np.arange(len(terms))[::-1]
+        high = terms["pct_grade3"].to_numpy()
+        low = terms["pct"].to_numpy() - high
+        ax.barh(y, high, color="#b2182b", label=self.grade_label)
+        ax.barh(y, low, left=high, color="#92c5de", label="Lower grade")
+        ax.set_yticks(y, terms["term"].tolist())
+        ax.set_xlabel(f"Subjects with the event, % of N={int(self.population[OVERALL])}")
+        ax.set_title(f"{self.event_label} incidence by preferred term (overall)")
+        ax.legend(loc="lower right", frameon=False)
+        fig.tight_layout()
+        return fig
+
+
+def tabulate_ae_incidence(
+    ae: pd.DataFrame,
+    adsl: pd.DataFrame,
+    *,
+    related_only: bool = False,
+    by: str = "DOSE_GROUP",
+    min_pct: float | None = None,
+    grade_min: int | None = None,
+    by_soc: bool = True,
+    window_days: int = 30,
+    missing_start: str = "emergent",
+    related_values: Iterable[str] = RELATED_VALUES,
+    missing_relationship: str = "related",
+    unknown_subjects: str = "error",
+) -> AEIncidenceResult:
+    """Subjects with at least one TEAE (or TRAE) by SOC and preferred term, per dose group and overall.
+
+    Parameters
+    ----------
+    ae : pandas.DataFrame
+        SDTM AE (USUBJID, AESTDTC, AEBODSYS, AEDECOD, AETOXGR and/or AESEV; AEREL for
+        TRAEs). TRTEMFL, AERELFL and AGRADE are derived when absent (see
+        :func:`derive_teae`, :func:`derive_related`, :func:`derive_grade`), else used as given.
+    adsl : pandas.DataFrame
+        From :func:`~doseflow.readout.adsl.derive_adsl`.
+    related_only : bool
+        Tabulate treatment-related AEs (TRAEs) only.
+    by : str
+        ADSL column defining the groups (default DOSE_GROUP, in dose order).
+    min_pct : float, optional
+        Keep SOC and term rows whose overall incidence (any grade) is strictly greater than
+        this percentage (0-100); "Any" is always kept.
+    grade_min : int, optional
+        Tabulate only events of grade >= ``grade_min`` (1-5).
+    by_soc : bool
+        Group terms under their SOC; False lists preferred terms only.
+    window_days, missing_start : see :func:`derive_teae`.
+    related_values, missing_relationship : see :func:`derive_related` (``missing``).
+    unknown_subjects : {"error", "note"}
+        AEs of subjects not in ADSL raise a DataError listing them, or are reported in notes.
+
+    Returns
+    -------
+    AEIncidenceResult
+
+    Raises
+    ------
+    DataError
+        Missing variables, bad dates or codes, unknown subjects (by default).
+    ConfigError
+        Bad options.
+
+    Notes
+    -----
+    Incidence of term *t* in group *g*: :math:`n_{gt} / N_g`, with :math:`n_{gt}` the
+    number of safety-population subjects in *g* with at least one treatment-emergent event
+    coded to *t*, and :math:`N_g` the safety population of *g* (ICH E3 §12.2.2,
+    "number of patients with each adverse event"). A subject's grade for *t* is the worst
+    grade of its events coded to *t*.
+
+    References
+    ----------
+    ICH E3 (1995), Structure and content of clinical study reports, §12.2 and 14.3.1.
+    PhUSE/FDA Standard Analyses and Code Sharing, "Analyses and displays associated with
+    adverse events", 2017. NCI CTCAE v5.0, 2017.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "DOSE_GROUP": "1.2 mg/kg",
+    ...     "DOSE_LEVEL": 1, "TRTSDT": pd.to_datetime(["2022-01-03"] * 2),
+    ...     "TRTEDT": pd.to_datetime(["2022-03-01"] * 2)})
+    >>> ae = pd.DataFrame({"USUBJID": ["1", "1", "2"], "AESTDTC": ["2022-01-05", "2022-01-20", "2022-02-01"],
+    ...     "AEBODSYS": "GASTROINTESTINAL DISORDERS", "AEDECOD": ["NAUSEA", "NAUSEA", "VOMITING"],
+    ...     "AETOXGR": ["1", "3", "2"]})
+    >>> res = tabulate_ae_incidence(ae, adsl)
+    >>> res.table().iloc[:, [0, 1, 2, 3]].values.tolist()[2]
+    ['GASTROINTESTINAL DISORDERS', 'NAUSEA', '1 (50.0%)', '1 (50.0%)']
+    """
+    if min_pct is not None:
+        min_pct = check_real(min_pct, "min_pct", minimum=0.0, maximum=100.0)
+    if grade_min is not None:
+        grade_min = check_int(grade_min, "grade_min", minimum=1, maximum=5)
+    window_days = check_int(window_days, "window_days", minimum=0)
+    missing_relationship = check_choice(missing_relationship, "missing_relationship", ("related", "not_related"))
+    related_values = tuple(related_values)
+    ev, notes = select_emergent_events(ae, adsl, by=by, window_days=window_days, missing_start=missing_start,
+                                related_values=related_values, missing_relationship=missing_relationship,
+                                unknown_subjects=unknown_subjects, need_related=related_only)
+    if related_only:
+        ev = ev[ev["AERELFL"].astype(str).str.upper() == "Y"]
+    if grade_min is not None:
+        ev = ev[ev["AGRADE"] >= grade_min]
+    event_label = "TRAE" if related_only else "TEAE"
+    grade_label = grade_column_label(ev["AGRADESRC"]) if "AGRADESRC" in ev.columns else "Grade >= 3"
+
+    pop = population_n(adsl, by)
+    groups = pd.Index(pop.index)
+    population = pd.concat([pop, pd.Series({OVERALL: int(pop.sum())})])
+    blocks = [_subjects_by_group(ev, [], groups).assign(row="any", soc="", term="")]
+    if by_soc:
+        soc = _subjects_by_group(ev, ["SOC"], groups)
+        term = _subjects_by_group(ev, ["SOC", "PT"], groups)
+        soc_rank = soc[("n", OVERALL)]
+        soc_order = sorted(soc.index, key=lambda s: (-soc_rank[s], s))
+        for s in soc_order:
+            blocks.append(soc.loc[[s]].assign(row="soc", soc=s, term=""))
+            t = term.loc[s]
+            for pt in sorted(t.index, key=lambda p: (-t.loc[p, ("n", OVERALL)], p)):
+                blocks.append(t.loc[[pt]].assign(row="term", soc=s, term=pt))
+    else:
+        term = _subjects_by_group(ev, ["PT"], groups)
+        for pt in sorted(term.index, key=lambda p: (-term.loc[p, ("n", OVERALL)], p)):
+            blocks.append(term.loc[[pt]].assign(row="term", soc="", term=pt))
+    wide = pd.concat(blocks, ignore_index=True)
+    if min_pct is not None:
+        keep = (wide["row"] == "any") | (100.0 * wide[("n", OVERALL)] / max(population[OVERALL], 1) > min_pct)
+        wide = wide[keep].reset_index(drop=True)
+    long = []
+    for group, n_pop in population.items():
+        n = wide[("n", group)].to_numpy()
+        n3 = wide[("n3", group)].to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            long.append(pd.DataFrame({
+                "row": wide["row"].to_numpy(), "soc": wide["soc"].to_numpy(), "term": wide["term"].to_numpy(),
+                "group": group, "N": n_pop, "n": n, "pct": np.where(n_pop > 0, 100.0 * n / max(n_pop, 1), np.nan),
+                "n_grade3": n3, "pct_grade3": np.where(n_pop > 0, 100.0 * n3 / max(n_pop, 1), np.nan),
+            }))
+    counts = pd.concat(long, ignore_index=True)
+    counts["order"] = np.tile(np.arange(len(wide)), len(population))
+    counts = counts.sort_values("order", kind="stable").drop(columns="order").reset_index(drop=True)
+    title = (f"{'Treatment-related' if related_only else 'Treatment-emergent'} adverse events by "
+             f"{'system organ class and ' if by_soc else ''}preferred term"
+             f"{f', grade >= {grade_min}' if grade_min else ''}"
+             f"{f' (overall incidence > {min_pct:g}%)' if min_pct is not None else ''}, safety population")
+    if grade_label != "Grade >= 3":
+        notes.append(f"The high-grade column is '{grade_label}': the data have no CTCAE grade (AETOXGR) for "
+                     "some or all events, so AESEV severity stands in for it.")
+    methods = describe_ae_methods(event_label, window_days, missing_start, related_values, missing_relationship,
+                       grade_label, min_pct, grade_min)
+    return AEIncidenceResult(counts=counts, population=population, event_label=event_label,
+                             grade_label=grade_label, title=title, methods=methods, notes=tuple(notes))

@@ -1,0 +1,110 @@
+"""DLT table and the 3+3 MTD statement (Storer 1989; shared/reference/threeplusthree.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from doseflow.errors import DataError
+from doseflow.readout.dlt import compute_mtd_3plus3, tabulate_dlt
+
+DOSES = ["1.2 mg/kg", "2.4 mg/kg", "3.6 mg/kg", "4.8 mg/kg", "6.0 mg/kg", "7.2 mg/kg", "8.4 mg/kg"]
+
+
+@pytest.mark.parametrize(
+    "n, d, level, statement",
+    [
+        # GQ1001 (example-trial.md): no DLT at any dose; MTD not reached up to 8.4 mg/kg
+        ([1, 1, 3, 3, 3, 9, 12], [0] * 7, None,
+         "No DLT at any dose level; the MTD was not reached up to 8.4 mg/kg, the highest dose tested."),
+        # 1/6 at the top: no level exceeded (needs >= 2), MTD not reached
+        ([3, 3, 3, 3, 3, 3, 6], [0, 0, 0, 0, 0, 0, 1], None,
+         "No dose level exceeded the MTD by the 3+3 rule (Storer 1989) (patients with DLT: 8.4 mg/kg 1/6); "
+         "the MTD was not reached up to 8.4 mg/kg, the highest dose tested."),
+        # 2/3 at 4.8 with 1/6 at 3.6: MTD 3.6 (highest level with at most 1 DLT in 6)
+        ([3, 3, 6, 3], [0, 0, 1, 2], 3,
+         "The MTD is 3.6 mg/kg by the 3+3 rule (Storer 1989): the highest level with at most 1 DLT in 6 "
+         "patients (1/6); 4.8 mg/kg exceeded it (2/3)."),
+        # 2/3 at 4.8 but only 3 patients below: not established (variant B needs 6 there)
+        ([3, 3, 3, 3], [0, 0, 0, 2], None,
+         "The MTD is not established by the 3+3 rule (Storer 1989): 4.8 mg/kg exceeded it (2/3), and the level "
+         "below, 3.6 mg/kg, has 0/3 patients with DLT (the MTD needs at most 1 DLT in at least 6 patients)."),
+        # 2/3 at the first level: no MTD
+        ([3], [2], None,
+         "The MTD was exceeded at the lowest dose, 1.2 mg/kg (2/3 patients with DLT); no MTD by the 3+3 rule "
+         "(Storer 1989)."),
+        # expansion: 2/12 at 3.6 is 1/6, not above it -> acceptable; 3/6 at 4.8 exceeds
+        ([3, 3, 12, 6], [0, 0, 2, 3], 3,
+         "The MTD is 3.6 mg/kg by the 3+3 rule (Storer 1989): the highest level with at most 1 DLT in 6 "
+         "patients (2/12); 4.8 mg/kg exceeded it (3/6)."),
+    ],
+    ids=["none-GQ1001", "1of6-top", "2of3-after-1of6", "2of3-after-0of3", "2of3-level1", "expansion-2of12"],
+)
+def test_mtd_statement(n, d, level, statement):
+    got_level, got = compute_mtd_3plus3(n, d, DOSES[: len(n)])
+    assert got_level == level
+    assert got == statement
+
+
+def test_mtd_rejects_inconsistent_counts():
+    with pytest.raises(DataError, match="n_dlt"):
+        compute_mtd_3plus3([3, 3], [0, 4], DOSES[:2])
+
+
+@pytest.fixture
+def adsl():
+    """Levels 1.2 (3 patients a1-a3), 2.4 (6 patients b1-b6), 3.6 (3 patients c1-c3); first dose 2022-01-01."""
+    ids = [f"a{i}" for i in range(1, 4)] + [f"b{i}" for i in range(1, 7)] + [f"c{i}" for i in range(1, 4)]
+    groups = ["1.2 mg/kg"] * 3 + ["2.4 mg/kg"] * 6 + ["3.6 mg/kg"] * 3
+    return pd.DataFrame({"USUBJID": ids, "SAFFL": "Y", "DOSE_GROUP": groups,
+                         "DOSE": [float(g.split()[0]) for g in groups],
+                         "DOSE_LEVEL": [{"1.2 mg/kg": 1, "2.4 mg/kg": 2, "3.6 mg/kg": 3}[g] for g in groups],
+                         "TRTSDT": pd.Timestamp("2022-01-01"), "TRTEDT": pd.Timestamp("2022-04-01")})
+
+
+def test_dlt_table_window_and_statement(adsl):
+    """DLT flags in an AE column.
+
+    b1 NEUTROPENIA on day 8 (2022-01-08): counted. c1 and c2 THROMBOCYTOPENIA on day 21
+    (2022-01-21, the last day of the window) and day 15: counted. c3 AST INCREASED on day 22
+    (2022-01-22): outside days 1-21, not counted, noted. b2 NAUSEA not flagged.
+    Levels: 1.2 0/3, 2.4 1/6, 3.6 2/3 -> the MTD is 2.4 mg/kg.
+    """
+    ae = pd.DataFrame({
+        "USUBJID": ["b1", "c1", "c2", "c3", "b2"],
+        "AESTDTC": ["2022-01-08", "2022-01-21", "2022-01-15", "2022-01-22", "2022-01-03"],
+        "AEDECOD": ["NEUTROPENIA", "THROMBOCYTOPENIA", "THROMBOCYTOPENIA", "AST INCREASED", "NAUSEA"],
+        "AETOXGR": ["4", "4", "3", "3", "1"],
+        "AEDLT": ["Y", "Y", "Y", "Y", "N"],
+    })
+    res = tabulate_dlt(ae, adsl)
+    t = res.table()
+    assert t["DLT-evaluable patients"].tolist() == [3, 6, 3]
+    assert t["Patients with DLT"].tolist() == ["0", "1", "2"]
+    assert t["DLTs"].tolist() == ["", "NEUTROPENIA (grade 4)", "THROMBOCYTOPENIA (grade 3); THROMBOCYTOPENIA (grade 4)"]
+    assert res.mtd_level == 2
+    assert res.statement.startswith("The MTD is 2.4 mg/kg by the 3+3 rule (Storer 1989)")
+    assert any("1 DLT-flagged AE(s) started outside study days 1-21" in n for n in res.notes)
+
+
+def test_dlt_flag_from_suppae(adsl):
+    """SUPPAE QNAM AEDLT keyed by AESEQ: only a1's AESEQ 2 is a DLT -> 1.2 mg/kg 1/3."""
+    ae = pd.DataFrame({"USUBJID": ["a1", "a1"], "AESEQ": [1.0, 2.0], "AESTDTC": ["2022-01-02", "2022-01-05"],
+                       "AEDECOD": ["NAUSEA", "FEBRILE NEUTROPENIA"]})
+    suppae = pd.DataFrame({"USUBJID": ["a1"], "IDVAR": ["AESEQ"], "IDVARVAL": ["2"], "QNAM": ["AEDLT"], "QVAL": ["Y"]})
+    res = tabulate_dlt(ae, adsl, suppae=suppae)
+    assert res.recorded and res.levels["n_dlt"].tolist() == [1, 0, 0]
+    assert res.table()["DLTs"].iloc[0] == "FEBRILE NEUTROPENIA"
+
+
+def test_pharmaverse_has_no_dlt_variable(sdtm, pharmaverse_adsl):
+    """Pharmaverse AE/SUPPAE have no DLT flag: table says "not recorded", no MTD statement, a note."""
+    res = tabulate_dlt(sdtm("ae"), pharmaverse_adsl, suppae=sdtm("suppae"))
+    assert not res.recorded
+    assert set(res.table()["Patients with DLT"]) == {"not recorded"}
+    assert res.table()["DLT-evaluable patients"].tolist() == [86, 96, 72]
+    assert res.statement == ("DLTs were not recorded in these data (no AEDLT in AE or SUPPAE); "
+                             "no MTD statement can be made.")
+    assert any("No DLT variable (AEDLT)" in n for n in res.notes)
+    assert res.to_dict()["levels"][0]["n_dlt"] is None and np.isnan(res.levels["n_dlt"]).all()
