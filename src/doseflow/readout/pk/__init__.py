@@ -22,7 +22,8 @@ Examples
 
 from doseflow.readout.pk.concentrations import derive_pk_concentrations
 from doseflow.readout.pk.lambda_z import LambdaZFit, compute_lambda_z
-from doseflow.readout.pk.nca import PARAMETERS, NCAResult, compute_auc, compute_nca
+from doseflow.readout.pk.auc import compute_auc
+from doseflow.readout.pk.nca import PARAMETERS, NCAResult, compute_nca
 from doseflow.readout.pk.options import NCAOptions
 from doseflow.readout.pk.summary import (
     DoseProportionalityResult,
