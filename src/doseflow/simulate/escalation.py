@@ -17,6 +17,7 @@ trials and the scalar rule stays the single source of truth.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -90,15 +91,24 @@ def decide_by_state(design, n: np.ndarray, y: np.ndarray, current: np.ndarray, g
     return act[inverse], nxt[inverse], size[inverse]
 
 
+@lru_cache(maxsize=262_144)
+def _mtd_of_counts(design, key: tuple[int, ...]) -> int:
+    """0-based MTD (-1 none) of the count state ``key`` = n + y (memoised across chunks)."""
+    k = len(key) // 2
+    n, y = list(key[:k]), list(key[k:])
+    current = max((i + 1 for i in range(k) if n[i] > 0), default=None)
+    sel = design.select_mtd(TrialState.from_counts(k, n, y, current))
+    return -1 if sel.dose is None else sel.dose - 1
+
+
 def select_mtd_by_state(design, n: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Scalar ``select_mtd`` once per distinct final count state; 0-based MTD (-1 none)."""
-    k = n.shape[1]
+    """Scalar ``select_mtd`` once per distinct final count state; 0-based MTD (-1 none).
+
+    Results are memoised per (design, counts), so states repeated across chunks of a
+    simulation are selected once (designs are frozen and hashable).
+    """
     uniq, inverse = np.unique(np.concatenate([n, y], axis=1), axis=0, return_inverse=True)
-    out = np.empty(len(uniq), dtype=np.int64)
-    for j, row in enumerate(uniq):
-        current = int(np.flatnonzero(row[:k] > 0).max()) + 1 if row[:k].any() else None
-        sel = design.select_mtd(TrialState.from_counts(k, row[:k].tolist(), row[k:].tolist(), current))
-        out[j] = -1 if sel.dose is None else sel.dose - 1
+    out = np.fromiter((_mtd_of_counts(design, tuple(row.tolist())) for row in uniq), dtype=np.int64, count=len(uniq))
     return out[inverse.reshape(-1)]
 
 
