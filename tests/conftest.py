@@ -25,3 +25,18 @@ def pharmaverse_dir() -> Path:
     if not PHARMAVERSE.is_dir():
         pytest.skip("pharmaverse data not found at ../shared/data/pharmaverse")
     return PHARMAVERSE
+
+
+@pytest.fixture(scope="session")
+def pharmaverse_run(tmp_path_factory, pharmaverse_dir):
+    """(Readout, ReadoutOutputs, stages) of the pharmaverse folder, computed once per session.
+
+    The readout reads 60k-row files, so the pipeline, report and browser tests share one run.
+    """
+    from doseflow.readout.pipeline import run_readout
+    from doseflow.report import write_outputs
+
+    stages: list[str] = []
+    readout = run_readout(pharmaverse_dir, progress=lambda s, i, n: stages.append(s))
+    outputs = write_outputs(readout, tmp_path_factory.mktemp("pharmaverse_readout"))
+    return readout, outputs, stages

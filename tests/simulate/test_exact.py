@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doseflow.core import Decision, MTDSelection, TrialState
+from doseflow.core import Decision, MTDSelection
 from doseflow.designs.base import ACTION_CODES
 from doseflow.designs.threeplusthree import ThreePlusThree
 from doseflow.errors import ConfigError

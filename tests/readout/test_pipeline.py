@@ -1,0 +1,172 @@
+"""run_readout on the pharmaverse SDTM data (once per session) and on folders with domains missing.
+
+Expected values are derived here with plain pandas from the CSV files (docstrings say how),
+never with doseflow: 306 subjects in DM; 254 treated (an EX record with EXDOSE > 0, or a
+placebo record); by first dose 86 placebo and 168 at 54 mg; 3 deaths; 168 subjects with a
+measurable plasma concentration (data README).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import binomtest
+
+from doseflow.errors import ConfigError, DataError
+from doseflow.readout.config import parse_config
+from doseflow.readout.pipeline import SECTIONS, STAGES, run_readout
+
+
+
+
+def _csv(folder, name):
+    return pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def test_subjects_treated_and_dose_levels(pharmaverse_run, pharmaverse_dir):
+    """Plain pandas: DM rows; EX subjects with a valid dose; the EXDOSE of each subject's earliest
+    EXSTDTC; DM.DTHDTC present among treated subjects."""
+    readout, _, stages = pharmaverse_run
+    dm, ex = _csv(pharmaverse_dir, "dm"), _csv(pharmaverse_dir, "ex")
+    ex["EXDOSE"] = ex["EXDOSE"].astype(float)
+    valid = ex[(ex["EXDOSE"] > 0) | ex["EXTRT"].eq("PLACEBO")]
+    first = valid.sort_values(["USUBJID", "EXSTDTC"]).groupby("USUBJID").head(1)["EXDOSE"].value_counts()
+    deaths = dm[dm["DTHDTC"].ne("") & dm["USUBJID"].isin(valid["USUBJID"])]
+    sets = readout.get("population_sets").to_dict()
+    assert (sets["n_subjects"], sets["n_treated"]) == (len(dm), valid["USUBJID"].nunique()) == (306, 254)
+    assert [(lv["label"], lv["n"]) for lv in sets["dose_levels"]] == [("Placebo", first[0.0]), ("54 mg", first[54.0])]
+    assert (first[0.0], first[54.0]) == (86, 168)
+    overview = readout.get("safety_overview").to_dict()["categories"]
+    assert overview["Deaths (any cause)"]["Overall"] == len(deaths) == 3
+    assert stages == list(STAGES)
+
+
+def test_items_in_report_order(pharmaverse_run):
+    readout, _, _ = pharmaverse_run
+    names = [i.name for i in readout.items]
+    assert names == [
+        "population_sets", "population_characteristics",
+        "safety_overview", "safety_teae", "safety_trae", "safety_common", "safety_grade3_teae",
+        "safety_grade3_trae", "safety_dlt", "safety_lab_shift",
+        "pk_nca_xan", "pk_summary_xan", "pk_mean_concentration_xan",
+        "efficacy_bor_confirmed", "efficacy_bor_unconfirmed", "efficacy_response_rates", "efficacy_dor",
+        "efficacy_pfs", "efficacy_swimmer", "efficacy_waterfall", "efficacy_spider"]
+    assert [i.section for i in readout.items] == sorted((i.section for i in readout.items), key=SECTIONS.index)
+
+
+def test_teae_and_trae_counts_against_plain_pandas(pharmaverse_run, pharmaverse_dir):
+    """TEAE: AESTDTC (full dates) from the first EXSTDTC to the last EXENDTC + 30 days; TRAE: also
+    AEREL POSSIBLE, PROBABLE or missing. Plain pandas gives 217 and 185 subjects (the 26 records
+    with partial start dates add no subject)."""
+    readout, _, _ = pharmaverse_run
+    ex, ae = _csv(pharmaverse_dir, "ex"), _csv(pharmaverse_dir, "ae")
+    ex = ex[(ex["EXDOSE"].astype(float) > 0) | ex["EXTRT"].eq("PLACEBO")]
+    end = ex["EXENDTC"].where(ex["EXENDTC"] != "", ex["EXSTDTC"])
+    trt = pd.DataFrame({"start": pd.to_datetime(ex["EXSTDTC"]).groupby(ex["USUBJID"]).min(),
+                        "end": pd.to_datetime(end).groupby(ex["USUBJID"]).max()})
+    a = ae.join(trt, on="USUBJID")
+    day = pd.to_datetime(a["AESTDTC"].where(a["AESTDTC"].str.len() == 10))
+    te = (day >= a["start"]) & (day <= a["end"] + pd.Timedelta(days=30))
+    rel = a["AEREL"].isin(["POSSIBLE", "PROBABLE"]) | a["AEREL"].eq("")
+    teae = readout.get("safety_teae").to_dict()["any"]["Overall"]
+    trae = readout.get("safety_trae").to_dict()["any"]["Overall"]
+    assert teae["n"] == a.loc[te, "USUBJID"].nunique() == 217
+    assert trae["n"] == a.loc[te & rel, "USUBJID"].nunique() == 185
+    assert teae["pct"] == pytest.approx(100 * 217 / 254)
+
+
+def test_safety_grade_fallback_and_missing_dlt_are_labelled(pharmaverse_run):
+    """pharmaverse AE has AESEV but no AETOXGR, and no DLT variable (data README)."""
+    readout, _, _ = pharmaverse_run
+    assert readout.get("safety_trae").grade_label == "Severe (AESEV severity, not CTCAE grade)"
+    dlt = readout.get("safety_dlt").to_dict()
+    assert dlt["recorded"] is False and dlt["mtd_level"] is None
+    assert any("No DLT variable (AEDLT)" in n for n in readout.get("safety_dlt").notes)
+    common = readout.get("safety_common").to_dict()
+    assert common["event"] == "TRAE" and all(t["pct"] > 10 for t in common["terms"])
+
+
+def test_pk_from_pc_and_ex(pharmaverse_run, pharmaverse_dir):
+    """168 subjects have a plasma PCSTRESN > 0 (plain pandas; README: placebo subjects are BLQ)."""
+    readout, _, _ = pharmaverse_run
+    pc = _csv(pharmaverse_dir, "pc")
+    plasma = pc[pc["PCSPEC"].eq("PLASMA") & (pd.to_numeric(pc["PCSTRESN"], errors="coerce") > 0)]
+    nca = readout.get("pk_nca_xan").to_dict()
+    assert nca["n_subjects"] == plasma["USUBJID"].nunique() == 168
+    assert readout.get("population_sets").to_dict()["n_pk"] == 168
+    assert any("one dose level" in n for n in readout.notes)
+
+
+def test_efficacy_uses_the_onco_family_and_exact_cis(pharmaverse_run):
+    """RS/TR/TU come from the larger '_onco' set; the efficacy population is the 168 treated
+    non-placebo subjects; ORR's CI is Clopper-Pearson (checked with scipy's binomtest)."""
+    readout, _, _ = pharmaverse_run
+    assert (readout.chosen["rs"], readout.chosen["tr"], readout.chosen["tu"]) == ("rs_onco", "tr_onco", "tu_onco")
+    assert any("rs_onco" in n for n in readout.dataset_notes)
+    sets = readout.get("population_sets").to_dict()
+    assert sets["n_efficacy"] == 168
+    overall = readout.get("efficacy_response_rates").to_dict()["groups"][-1]
+    assert overall["N"] == sets["n_response_evaluable"]
+    assert overall["ORR_N"] == overall["CR"] + overall["PR"]
+    ci = binomtest(overall["ORR_N"], overall["N"]).proportion_ci(method="exact")
+    assert (overall["ORR_LCL"], overall["ORR_UCL"]) == pytest.approx((ci.low, ci.high))
+    pfs = readout.get("efficacy_pfs").to_dict()
+    assert pfs["n"] == 168 and set(pfs["ci_months"]) == {"log", "log-log"}
+    bor_c = readout.get("efficacy_bor_confirmed").to_dict()["counts"]
+    bor_u = readout.get("efficacy_bor_unconfirmed").to_dict()["counts"]
+    assert bor_c["CR"] + bor_c["PR"] <= bor_u["CR"] + bor_u["PR"]  # confirmation can only remove responses
+
+
+@pytest.fixture(scope="module")
+def small_folder(tmp_path_factory, pharmaverse_dir):
+    """DM, EX and DS of pharmaverse only (every optional domain missing)."""
+    folder = tmp_path_factory.mktemp("dm_ex_only")
+    for name in ("dm", "ex", "ds"):
+        shutil.copy(pharmaverse_dir / f"{name}.csv", folder)
+    return folder
+
+
+def test_missing_optional_domains_skip_with_notes(small_folder):
+    readout = run_readout(small_folder)
+    assert [i.name for i in readout.items] == ["population_sets", "population_characteristics"]
+    text = " ".join(readout.notes)
+    for domain in ("AE", "LB", "PC", "RS"):
+        assert f"no {domain} dataset" in text
+    sets = readout.get("population_sets").to_dict()
+    assert sets["n_treated"] == 254 and sets["n_pk"] is None and sets["n_efficacy"] is None
+
+
+def test_missing_dm_is_a_data_error(tmp_path, pharmaverse_dir):
+    shutil.copy(pharmaverse_dir / "ex.csv", tmp_path)
+    with pytest.raises(DataError, match=r"must be a folder with a DM dataset"):
+        run_readout(tmp_path)
+    with pytest.raises(DataError, match=r"folder: must be an existing folder"):
+        run_readout(tmp_path / "absent")
+
+
+def test_preferred_family_and_dose_unit_checked(tmp_path, pharmaverse_dir):
+    """[datasets] rs = rs_onco_recist makes TR follow (tr_onco_recist); an evaluable dose in mg/kg
+    on data dosed in mg is a ConfigError naming the key."""
+    for name in ("dm", "ex", "rs_onco", "rs_onco_recist", "tr_onco_recist", "tu_onco_recist"):
+        shutil.copy(pharmaverse_dir / f"{name}.csv", tmp_path)
+    readout = run_readout(tmp_path, parse_config('[datasets]\nrs = "rs_onco_recist"'))
+    assert (readout.chosen["rs"], readout.chosen["tr"]) == ("rs_onco_recist", "tr_onco_recist")
+    bor = readout.get("efficacy_bor_confirmed").to_dict()
+    assert sum(bor["counts"].values()) == 168
+    cfg = parse_config('[efficacy]\nevaluable_min_dose = 7.2\nevaluable_dose_unit = "mg/kg"')
+    with pytest.raises(ConfigError, match=r"\[efficacy\] evaluable_dose_unit: must be the dose unit of the data "
+                                          r"\(EX.EXDOSU: mg\); got 'mg/kg'"):
+        run_readout(tmp_path, cfg)
+
+
+def test_min_dose_restricts_the_efficacy_population(tmp_path, pharmaverse_dir):
+    """A minimum dose above every dose leaves no efficacy subject: noted, not an error."""
+    for name in ("dm", "ex", "rs_onco"):
+        shutil.copy(pharmaverse_dir / f"{name}.csv", tmp_path)
+    readout = run_readout(tmp_path, parse_config('[efficacy]\nevaluable_min_dose = 81\nevaluable_dose_unit = "mg"'))
+    assert readout.section("efficacy") == []
+    assert any("no subject in the efficacy population" in n for n in readout.notes)
+    assert np.isnan(readout.get("population_sets").sets.set_index("key").loc["response", "n"])
