@@ -32,7 +32,7 @@ dose limit)::
     blq_first = "keep"                  # "keep" | "drop" | a number >= 0
     blq_middle = "drop"
     blq_last = "drop"
-    specimens = ["PLASMA"]
+    specimens = ["PLASMA", "SERUM"]
     proportionality_level = 0.90
 
     [efficacy]
@@ -225,7 +225,7 @@ class PKConfig:
         BLQ samples before the first, between, and after the last measurable one
         [conc.blq]: defaults keep (as 0), drop, drop.
     specimens : list of str
-        PCSPEC values analysed (default ["PLASMA"]).
+        PCSPEC values analysed (default ["PLASMA", "SERUM"]: blood matrices; urine is not NCA of concentrations).
     proportionality_level : float in (0, 1)
         Confidence level of the power-model slope CI (Smith et al. 2000; default 0.90).
     """
@@ -235,7 +235,7 @@ class PKConfig:
     blq_first: str | float = "keep"
     blq_middle: str | float = "drop"
     blq_last: str | float = "drop"
-    specimens: tuple[str, ...] = ("PLASMA",)
+    specimens: tuple[str, ...] = ("PLASMA", "SERUM")
     proportionality_level: float = 0.90
 
     def __post_init__(self) -> None:

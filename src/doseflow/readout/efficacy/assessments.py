@@ -32,7 +32,12 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], source: str) -> None
 
 
 def _reference_dates(adsl: pd.DataFrame, reference: str) -> pd.DataFrame:
-    """Return USUBJID and REFDT (datetime64) from ``adsl``, checking keys and the column."""
+    """Return USUBJID and REFDT (datetime64, the calendar date) from ``adsl``.
+
+    Study days are counted in calendar days (RECIST 1.1 intervals such as "SD at least 42
+    days after the start" compare dates), so the time of day of a first-dose date-time is
+    dropped: a scan 42 calendar days after a 09:00 infusion is on day 42, not 41.6.
+    """
     _require(adsl, ("USUBJID", reference), "adsl")
     dup = adsl["USUBJID"].duplicated()
     if dup.any():
@@ -40,7 +45,7 @@ def _reference_dates(adsl: pd.DataFrame, reference: str) -> pd.DataFrame:
         raise DataError(f"adsl row {row}, column USUBJID", "unique (one row per subject)",
                         adsl["USUBJID"].iloc[row - 1])
     return pd.DataFrame({"USUBJID": adsl["USUBJID"].to_numpy(),
-                         "REFDT": pd.to_datetime(adsl[reference]).to_numpy()})
+                         "REFDT": pd.to_datetime(adsl[reference]).dt.normalize().to_numpy()})
 
 
 def derive_overall_responses(

@@ -32,7 +32,7 @@ BLQ
     PCORRES or PCSTRESC beginning with "<" or reading BLQ/BQL/BLOQ, or PCSTRESN < PCLLOQ;
     ``conc`` is then 0 and the NCA applies its BLQ rules.
 Specimen
-    Only ``specimens`` (plasma by default) enter the NCA; urine records are kept with the
+    Only ``specimens`` (plasma and serum by default) enter the NCA; urine records are kept with the
     reason "specimen URINE: not used ..." (urinary excretion parameters are not computed).
 Placebo
     Samples of a dose with EXDOSE 0 are excluded ("placebo dose (EXDOSE 0)").
@@ -138,7 +138,7 @@ def derive_pk_concentrations(
     adsl: pd.DataFrame | None = None,
     *,
     time: str = "actual",
-    specimens: Sequence[str] = ("PLASMA",),
+    specimens: Sequence[str] = ("PLASMA", "SERUM"),
     predose_to_zero: bool = False,
 ) -> pd.DataFrame:
     """Derive the NCA concentration-time frame from SDTM PC and EX (rules in the module docstring).
