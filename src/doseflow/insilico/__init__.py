@@ -37,3 +37,22 @@ from doseflow.insilico.variability import (
     compute_omega,
     sample_eta,
 )
+from doseflow.insilico.population import (
+    DATA_CUTOFF,
+    STUDY_START,
+    Population,
+    PopulationConfig,
+    sample_enrolment_days,
+    sample_population,
+)
+from doseflow.insilico.recist_scan import RecistConfig, ScanState, assess_scans, confirmed_best_response
+from doseflow.insilico.survival import SurvivalConfig, compute_pfs, sample_deaths, sample_withdrawals
+from doseflow.insilico.tumour import TumourConfig, TumourState, advance_tumour, sample_tumour_parameters
+from doseflow.insilico.trial_data import COLUMNS, VirtualTrialData
+from doseflow.insilico.trial_config import GQ1001_DOSE_LEVELS, TrialConfig
+from doseflow.insilico.trial_enrolment import assign_expansion, compute_cutoff_days, compute_enrolment_days
+from doseflow.insilico.trial_treatment import decide_dose_modification, treat_patients
+from doseflow.insilico.headline import HEADLINE_FIGURES, PUBLISHED, compute_headline, compute_km_median
+from doseflow.insilico.preset import Preset, load_preset
+from doseflow.insilico.trial import TrialBatch, simulate_trial, simulate_trials
+from doseflow.insilico.replicate import ReplicateStudy, run_replicates

@@ -1,0 +1,126 @@
+"""``doseflow insilico run | replicate``: one virtual GQ1001-like trial, or a replicate study.
+
+JSON contracts:
+
+- ``insilico run --json``: ``{"seed": int, "preset": str, "out": str, "format": "sdtm-csv",
+  "files": {name: path}, "patients": int, "dlt": int, "high_dose": int}``
+- ``insilico replicate --json``: :meth:`doseflow.insilico.replicate.ReplicateStudy.to_dict`,
+  ``{"trials", "seed", "no_dlt_fraction", "medians": {...}, "percentiles": {figure: [p5, p95]}}``
+  (percentages 0-100, PFS in months, exposure in weeks).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from doseflow.checks import check_int
+from doseflow.cli.app import app
+from doseflow.errors import ConfigError
+
+insilico_app = typer.Typer(help="Virtual phase Ia trials of an ADC (in-silico patients).", no_args_is_help=True)
+app.add_typer(insilico_app, name="insilico")
+
+console = Console()
+
+
+def _write_tables(data, out: Path) -> dict[str, str]:
+    """Write the VirtualTrialData tables as CSV (used when SDTM cannot be written)."""
+    from doseflow.insilico.trial_data import COLUMNS
+
+    files = {}
+    for name in COLUMNS:
+        path = out / f"{name}.csv"
+        getattr(data, name).to_csv(path, index=False)
+        files[name] = str(path)
+    return files
+
+
+@insilico_app.command("run")
+def run_cmd(
+    seed: int = typer.Option(..., "--seed", help="Seed (>= 0); the same seed gives the same trial."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the trial's SDTM datasets to."),
+    preset: str = typer.Option("gq1001", "--preset", help="Packaged preset name or a TOML file."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+) -> None:
+    """Simulate one virtual trial and write it as SDTM (CSV)."""
+    from doseflow.insilico.preset import load_preset
+    from doseflow.insilico.trial import simulate_trial
+
+    check_int(seed, "--seed", minimum=0)
+    if out.exists() and not out.is_dir():
+        raise ConfigError("--out", "a folder", str(out))
+    p = load_preset(preset)
+    data = simulate_trial(p, seed)
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        from doseflow.insilico.sdtm import write_virtual_sdtm
+    except ImportError:  # the SDTM writer is not installed: write the trial's own tables
+        files, fmt = _write_tables(data, out), "tables-csv"
+    else:
+        files, fmt = {k: str(v) for k, v in write_virtual_sdtm(data, out).items()}, "sdtm-csv"
+    pts = data.patients
+    summary = {"seed": seed, "preset": p.name, "out": str(out), "format": fmt, "files": files,
+               "patients": int(len(pts)), "dlt": int(pts["dlt"].sum()),
+               "high_dose": int((pts["dose_mg_kg"] >= p.trial.high_dose_mg_kg - 1e-9).sum())}
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    console.print(f"virtual trial (seed {seed}, preset {p.name}): {summary['patients']} patients, "
+                  f"{summary['dlt']} DLT, {summary['high_dose']} at >= {p.trial.high_dose_mg_kg:g} mg/kg")
+    console.print(f"wrote {len(files)} datasets to {out}")
+
+
+_LABELS = {
+    "trae_any_pct": ("Any TRAE, %", "{:.1f}"), "ast_increased_pct": ("AST increased, %", "{:.1f}"),
+    "thrombocytopenia_pct": ("Thrombocytopenia, %", "{:.1f}"), "alt_increased_pct": ("ALT increased, %", "{:.1f}"),
+    "pyrexia_pct": ("Pyrexia, %", "{:.1f}"), "anaemia_pct": ("Anaemia, %", "{:.1f}"),
+    "grade3_trae_pct": ("Grade >= 3 TRAE, %", "{:.1f}"), "n_dlt": ("DLTs, n", "{:.0f}"),
+    "orr_high_dose_pct": ("Confirmed ORR >= 7.2 mg/kg, %", "{:.1f}"), "dcr_high_dose_pct": ("DCR >= 7.2 mg/kg, %", "{:.1f}"),
+    "pfs_median_months": ("Median PFS >= 7.2 mg/kg, months", "{:.2f}"),
+    "exposure_median_weeks": ("Median exposure, weeks", "{:.1f}"), "n_high_dose": ("Patients >= 7.2 mg/kg, n", "{:.0f}"),
+}
+
+
+@insilico_app.command("replicate")
+def replicate_cmd(
+    trials: int = typer.Option(1000, "--trials", help="Number of virtual trials."),
+    seed: int = typer.Option(..., "--seed", help="Seed (>= 0)."),
+    workers: int = typer.Option(2, "--workers", help="Worker processes (results do not depend on it)."),
+    preset: str = typer.Option("gq1001", "--preset", help="Packaged preset name or a TOML file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Run many virtual trials and compare their headline figures with the published ones."""
+    from doseflow.insilico.preset import load_preset
+    from doseflow.insilico.replicate import run_replicates
+
+    check_int(trials, "--trials", minimum=1)
+    check_int(seed, "--seed", minimum=0)
+    check_int(workers, "--workers", minimum=1)
+    p = load_preset(preset)
+    if sys.stderr.isatty() and not as_json:
+        with Progress(console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("virtual trials", total=trials)
+            study = run_replicates(p, trials, seed, workers=workers,
+                                   progress=lambda done, total: bar.update(task, completed=done))
+    else:
+        study = run_replicates(p, trials, seed, workers=workers)
+    if as_json:
+        typer.echo(json.dumps(study.to_dict()))
+        return
+    table = Table(title=f"{trials} virtual trials (seed {seed}, preset {p.name}); no DLT in "
+                        f"{100 * study.no_dlt_fraction:.0f}% of trials")
+    for col in ("figure", "median", "5-95%", "published", "tolerance"):
+        table.add_column(col, justify="left" if col == "figure" else "right")
+    for fig, med, p5, p95, pub, tol in study.table():
+        label, fmt = _LABELS[fig]
+        table.add_row(label, fmt.format(med), f"{fmt.format(p5)}-{fmt.format(p95)}",
+                      "" if pub is None else fmt.format(pub), "" if tol is None else f"+-{tol:g}")
+    console.print(table)
+    console.print("published: Lemech et al., AACR 2023, CT178 (GQ1001 phase Ia, 32 patients)")

@@ -1,0 +1,41 @@
+"""``doseflow insilico run | replicate``: JSON contracts and one-line errors."""
+
+import json
+
+from doseflow.cli.app import main
+from doseflow.insilico.replicate import SUMMARY_FIGURES
+
+
+def test_replicate_json_keys(capsys):
+    rc = main(["insilico", "replicate", "--trials", "2", "--seed", "1", "--workers", "1", "--json"])
+    assert rc == 0
+    d = json.loads(capsys.readouterr().out)
+    assert set(d) == {"trials", "seed", "no_dlt_fraction", "medians", "percentiles"}
+    assert set(d["medians"]) == set(SUMMARY_FIGURES)
+    assert d["trials"] == 2 and d["seed"] == 1
+
+
+def test_replicate_table(capsys):
+    assert main(["insilico", "replicate", "--trials", "2", "--seed", "1", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Confirmed ORR" in out and "75.0" in out
+
+
+def test_run_writes_sdtm(tmp_path, capsys):
+    out = tmp_path / "trial"
+    assert main(["insilico", "run", "--seed", "1", "--out", str(out), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert {"seed", "preset", "out", "format", "files", "patients", "dlt", "high_dose"} <= set(d)
+    assert d["patients"] == 32
+    from pathlib import Path
+
+    assert d["files"] and all(Path(f).exists() for f in d["files"].values())
+    assert (out / "dm.csv").exists() or (out / "patients.csv").exists()
+
+
+def test_errors_exit_2_with_one_line(tmp_path, capsys):
+    assert main(["insilico", "replicate", "--trials", "0", "--seed", "1", "--json"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --trials") and err.count("\n") == 1
+    assert main(["insilico", "run", "--seed", "1", "--out", str(tmp_path), "--preset", "nope.toml"]) == 2
+    assert "error: --preset" in capsys.readouterr().err
