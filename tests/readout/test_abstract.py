@@ -209,3 +209,19 @@ def test_terms_read_mid_sentence(term, expected):
     h.update(trae_any_n=1, trae_any_pct=50.0, ae_terms_event="TRAE", ae_terms_threshold_pct=10.0,
              ae_terms_over_10pct=[{"term": term, "n": 1, "pct": 50.0}])
     assert write_abstract(h) == f"TRAEs occurred in 1 patient (50.0%); the most common (>10%) were {expected} (50.0%)."
+
+
+def test_pk_sentence_gives_lowest_and_highest_dose():
+    """Two dose levels: the sentence names the geometric means at the lowest and highest dose,
+    three significant digits, no exponent (values as the PK summary's to_dict() gives them)."""
+    h = {key: None for key in HEADLINE_KEYS}
+    h["pk"] = {"ADC": {"n_subjects": 32, "by_dose": [
+        {"dose": 1.2, "dose_unit": "mg/kg", "cmax_geo_mean": 24.61, "cmax_unit": "ug/mL",
+         "auc_geo_mean": 1663.2, "auc_unit": "h*ug/mL"},
+        {"dose": 8.4, "dose_unit": "mg/kg", "cmax_geo_mean": 191.24, "cmax_unit": "ug/mL",
+         "auc_geo_mean": 23312.4, "auc_unit": "h*ug/mL"},
+    ]}}
+    assert write_abstract(h) == (
+        "ADC pharmacokinetics were assessed in 32 patients (geometric mean Cmax 24.6 ug/mL at 1.2 mg/kg "
+        "and 191 ug/mL at 8.4 mg/kg; AUClast 1,660 and 23,300 h*ug/mL)."
+    )

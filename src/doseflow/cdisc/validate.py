@@ -256,9 +256,11 @@ def _check_keys(df: pd.DataFrame, spec: DomainSpec, rows: _Rows) -> None:
 def detect_domain(df: pd.DataFrame, stem: str | None = None) -> str | None:
     """The domain of a dataset: its DOMAIN value, SUPP + RDOMAIN, or the file stem's prefix.
 
-    A SUPP-- dataset whose RDOMAIN holds several domains is ``"SUPPQUAL"``. Without DOMAIN or
-    RDOMAIN values, the stem's part before the first ``"_"`` names the domain (``adsl`` ->
-    ``ADSL``, ``rs_onco`` -> ``RS``). Returns None if nothing names a domain.
+    A file whose stem names an ADaM dataset (``adae``, ``adrs_onco``) is that ADaM dataset,
+    even when it keeps the SDTM variable DOMAIN, as admiral's ADAE and admiralonco's ADRS
+    do. A SUPP-- dataset whose RDOMAIN holds several domains is ``"SUPPQUAL"``. Without
+    DOMAIN or RDOMAIN values, the stem's part before the first ``"_"`` names the domain
+    (``adsl`` -> ``ADSL``, ``rs_onco`` -> ``RS``). Returns None if nothing names a domain.
 
     Examples
     --------
@@ -267,7 +269,13 @@ def detect_domain(df: pd.DataFrame, stem: str | None = None) -> str | None:
     'SUPPAE'
     >>> detect_domain(pd.DataFrame({"USUBJID": ["1"]}), "adtte_pfs")
     'ADTTE'
+    >>> detect_domain(pd.DataFrame({"DOMAIN": ["AE"], "USUBJID": ["1"]}), "adae")
+    'ADAE'
     """
+    if stem:
+        named = find_spec(stem.split("_")[0])
+        if named is not None and named.kind == "adam":
+            return named.name
     columns = set(df.columns)
     if {"RDOMAIN", "QNAM"} <= columns:
         values = [str(v).strip() for v in pd.unique(df["RDOMAIN"].dropna()) if str(v).strip()]

@@ -40,6 +40,7 @@ def _register() -> None:
     # Commands live in one module per task; importing them adds them to ``app``.
     from doseflow.cli import analyze_cmd  # noqa: F401
     from doseflow.cli import designs_cmd  # noqa: F401
+    from doseflow.cli import demo_cmd  # noqa: F401
     from doseflow.cli import insilico_cmd  # noqa: F401
 
 

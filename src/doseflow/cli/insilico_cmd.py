@@ -30,18 +30,6 @@ app.add_typer(insilico_app, name="insilico")
 console = Console()
 
 
-def _write_tables(data, out: Path) -> dict[str, str]:
-    """Write the VirtualTrialData tables as CSV (used when SDTM cannot be written)."""
-    from doseflow.insilico.trial_data import COLUMNS
-
-    files = {}
-    for name in COLUMNS:
-        path = out / f"{name}.csv"
-        getattr(data, name).to_csv(path, index=False)
-        files[name] = str(path)
-    return files
-
-
 @insilico_app.command("run")
 def run_cmd(
     seed: int = typer.Option(..., "--seed", help="Seed (>= 0); the same seed gives the same trial."),
@@ -51,6 +39,7 @@ def run_cmd(
 ) -> None:
     """Simulate one virtual trial and write it as SDTM (CSV)."""
     from doseflow.insilico.preset import load_preset
+    from doseflow.insilico.sdtm import write_virtual_sdtm
     from doseflow.insilico.trial import simulate_trial
 
     check_int(seed, "--seed", minimum=0)
@@ -59,12 +48,7 @@ def run_cmd(
     p = load_preset(preset)
     data = simulate_trial(p, seed)
     out.mkdir(parents=True, exist_ok=True)
-    try:
-        from doseflow.insilico.sdtm import write_virtual_sdtm
-    except ImportError:  # the SDTM writer is not installed: write the trial's own tables
-        files, fmt = _write_tables(data, out), "tables-csv"
-    else:
-        files, fmt = {k: str(v) for k, v in write_virtual_sdtm(data, out).items()}, "sdtm-csv"
+    files, fmt = {k: str(v) for k, v in write_virtual_sdtm(data, out).items()}, "sdtm-csv"
     pts = data.patients
     summary = {"seed": seed, "preset": p.name, "out": str(out), "format": fmt, "files": files,
                "patients": int(len(pts)), "dlt": int(pts["dlt"].sum()),

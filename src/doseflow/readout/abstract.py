@@ -158,6 +158,11 @@ def compute_headline(readout: Readout) -> dict[str, Any]:
     return to_json_ready(h)
 
 
+def _sig(value: float) -> str:
+    """Three significant digits without an exponent: 23312.4 -> '23,300', 1.843 -> '1.84'."""
+    return f"{float(f'{value:.3g}'):,g}"
+
+
 def _pct(v: float) -> str:
     return f"{v:.1f}%"
 
@@ -254,11 +259,19 @@ def write_abstract(headline: dict[str, Any]) -> str:
             "Severe TRAEs (AESEV severity; no CTCAE grade recorded)"
         out.append(f"{what} occurred in {_patients(h['grade3_trae_n'])} ({_pct(h['grade3_trae_pct'])}).")
     for analyte, p in (h["pk"] or {}).items():
-        parts = [f"geometric mean Cmax {d['cmax_geo_mean']:.3g} {d['cmax_unit']} and AUClast "
-                 f"{d['auc_geo_mean']:.3g} {d['auc_unit']} at {_dose(d['dose'])} {d['dose_unit'] or ''}".rstrip()
-                 for d in p["by_dose"] if d["cmax_geo_mean"] is not None and d["auc_geo_mean"] is not None]
-        if parts:
-            out.append(f"{analyte} pharmacokinetics were assessed in {_patients(p['n_subjects'])} ({'; '.join(parts)}).")
+        doses = [d for d in p["by_dose"] if d["cmax_geo_mean"] is not None and d["auc_geo_mean"] is not None]
+        if not doses:
+            continue
+        at = lambda d: f"{_dose(d['dose'])} {d['dose_unit'] or ''}".rstrip()  # noqa: E731
+        lo, hi = doses[0], doses[-1]
+        if len(doses) == 1:
+            detail = (f"geometric mean Cmax {_sig(lo['cmax_geo_mean'])} {lo['cmax_unit']} and AUClast "
+                      f"{_sig(lo['auc_geo_mean'])} {lo['auc_unit']} at {at(lo)}")
+        else:
+            detail = (f"geometric mean Cmax {_sig(lo['cmax_geo_mean'])} {lo['cmax_unit']} at {at(lo)} and "
+                      f"{_sig(hi['cmax_geo_mean'])} {hi['cmax_unit']} at {at(hi)}; AUClast "
+                      f"{_sig(lo['auc_geo_mean'])} and {_sig(hi['auc_geo_mean'])} {hi['auc_unit']}")
+        out.append(f"{analyte} pharmacokinetics were assessed in {_patients(p['n_subjects'])} ({detail}).")
     if h["evaluable_n"] is not None:
         c = h["bor_counts"]
         conf = "confirmed " if h["confirmation"] else ""

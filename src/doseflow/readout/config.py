@@ -48,6 +48,14 @@ dose limit)::
     alpha = 0.05
     unknown_response = "ne"             # "ne" | "exclude" | "error"
 
+    [adam]                  # sponsor ADaM datasets in the folder win over doseflow's derivation
+    use = ["adsl", "adae", "adrs", "adtte", "adpc"]   # [] derives everything from SDTM
+    dose_variable = "TRT01AN"           # optional: numeric ADSL dose; default parsed from TRT01A
+    bor_confirmed_param = "CBOR"
+    bor_unconfirmed_param = "BOR"
+    pfs_param = "PFS"
+    dor_param = "DOR"
+
 References
 ----------
 TOML v1.0.0 (tomllib, Python 3.11). The option sets follow the analyses they configure:
@@ -85,6 +93,8 @@ __all__ = [
     "SafetyConfig",
     "PKConfig",
     "EfficacyConfig",
+    "AdamConfig",
+    "ADAM_DATASETS",
     "ReadoutConfig",
     "read_config",
     "parse_config",
@@ -330,8 +340,62 @@ class EfficacyConfig:
                                                     ("ne", "exclude", "error")))
 
 
+#: The ADaM datasets the readout can take instead of deriving from SDTM, and what each replaces.
+ADAM_DATASETS: dict[str, str] = {
+    "adsl": "subjects, treatment dates and dose groups (instead of DM, EX, DS)",
+    "adae": "treatment emergence, relatedness and grade of AEs (instead of AE)",
+    "adrs": "best overall response (instead of RS)",
+    "adtte": "PFS and duration of response (instead of RS)",
+    "adpc": "the NCA concentration-time frame (instead of PC and EX)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AdamConfig:
+    """[adam]: which sponsor ADaM datasets win over doseflow's derivation from SDTM.
+
+    Parameters
+    ----------
+    use : list of str
+        ADaM datasets used when they are in the folder (default all of
+        :data:`ADAM_DATASETS`: adsl, adae, adrs, adtte, adpc); each present one replaces
+        doseflow's derivation for its analyses, and the readout's notes say so. ``[]``
+        forces every analysis to be derived from SDTM.
+    dose_variable : str, optional
+        Numeric ADSL variable holding each subject's dose (e.g. ``"TRT01AN"`` when it is
+        the dose, or a sponsor ``"DOSE"``); its unit is ADSL DOSEU, else the one in TRT01A.
+        Default: the dose is read from the TRT01A label ("1.2 mg/kg", "Placebo" = 0).
+    bor_confirmed_param, bor_unconfirmed_param : str
+        ADRS PARAMCD of the best overall response with and without confirmation
+        (admiralonco ``ad_adrs.R``: "CBOR", "BOR").
+    pfs_param, dor_param : str
+        ADTTE PARAMCD of progression-free survival and of duration of response
+        (default "PFS", "DOR"; admiralonco's template calls the latter "RSD").
+    """
+
+    use: tuple[str, ...] = tuple(ADAM_DATASETS)
+    dose_variable: str | None = None
+    bor_confirmed_param: str = "CBOR"
+    bor_unconfirmed_param: str = "BOR"
+    pfs_param: str = "PFS"
+    dor_param: str = "DOR"
+
+    def __post_init__(self) -> None:
+        w = "[adam] "
+        if isinstance(self.use, str) or not isinstance(self.use, (list, tuple)):
+            raise ConfigError(w + "use", "a list of ADaM datasets (" + ", ".join(ADAM_DATASETS) + "), possibly empty",
+                              self.use)
+        for name in self.use:
+            check_choice(name.strip().lower() if isinstance(name, str) else name, w + "use", tuple(ADAM_DATASETS))
+        _set(self, "use", tuple(dict.fromkeys(n.strip().lower() for n in self.use)))
+        if self.dose_variable is not None:
+            _set(self, "dose_variable", _text(self.dose_variable, w + "dose_variable").upper())
+        for name in ("bor_confirmed_param", "bor_unconfirmed_param", "pfs_param", "dor_param"):
+            _set(self, name, _text(getattr(self, name), w + name).upper())
+
+
 _SECTIONS: dict[str, type] = {"datasets": DatasetsConfig, "population": PopulationConfig, "safety": SafetyConfig,
-                              "pk": PKConfig, "efficacy": EfficacyConfig}
+                              "pk": PKConfig, "efficacy": EfficacyConfig, "adam": AdamConfig}
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,6 +413,7 @@ class ReadoutConfig:
     safety: SafetyConfig = field(default_factory=SafetyConfig)
     pk: PKConfig = field(default_factory=PKConfig)
     efficacy: EfficacyConfig = field(default_factory=EfficacyConfig)
+    adam: AdamConfig = field(default_factory=AdamConfig)
 
     def __post_init__(self) -> None:
         for name, cls in _SECTIONS.items():
@@ -380,7 +445,7 @@ class ReadoutConfig:
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain TOML-like tables (for the report and results.json)."""
         out: dict[str, Any] = {"datasets": dict(self.datasets.prefer)}
-        for name in ("population", "safety", "pk", "efficacy"):
+        for name in ("population", "safety", "pk", "efficacy", "adam"):
             section = getattr(self, name)
             out[name] = {f.name: (list(v) if isinstance(v := getattr(section, f.name), tuple) else v)
                          for f in dataclasses.fields(section)}

@@ -1,0 +1,341 @@
+"""The stages of the readout pipeline: safety, PK, efficacy and the analysis sets, from SDTM or ADaM frames.
+
+:func:`doseflow.readout.pipeline.run_readout` reads the folder, chooses for each analysis the
+sponsor's ADaM dataset or the SDTM domains (:mod:`doseflow.readout.adam` maps the ADaM ones)
+and calls these functions with the frames. Each function appends its results through ``add``
+and its decisions through ``note``; a frame made from ADaM changes only the input and the
+methods text (which says the sponsor's flags were used), never the analysis rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from doseflow.errors import ConfigError
+from doseflow.readout.adam import adrs_best_response, adtte_frame, describe_adae_methods
+from doseflow.readout.dlt import tabulate_dlt
+from doseflow.readout.efficacy import (
+    derive_best_overall_response,
+    derive_best_percent_change,
+    derive_duration_of_response,
+    derive_pfs,
+    derive_tumour_change,
+    estimate_km,
+    tabulate_response_rates,
+)
+from doseflow.readout.efficacy.figures import plot_spider, plot_swimmer, plot_waterfall
+from doseflow.readout.labs import tabulate_lab_shift
+from doseflow.readout.pipeline_results import AnalysisSetsResult, FigureResult, TimeToEventResult
+from doseflow.readout.pk import compute_dose_proportionality, compute_nca, tabulate_pk_summary
+from doseflow.readout.pk.figures import plot_mean_concentration
+from doseflow.readout.result import format_n_pct
+from doseflow.readout.safety import summarise_ae_overview, tabulate_ae_incidence
+
+__all__ = ["run_safety", "run_pk", "run_efficacy", "select_efficacy_population", "tabulate_analysis_sets"]
+
+_PK_SUMMARY = ("CMAX", "TMAX", "AUCLST", "AUCIFO", "LAMZHL")
+_PK_PROPORTIONALITY = ("CMAX", "AUCLST", "AUCIFO")
+_OVERVIEW_RULES = (" Serious: AESER 'Y'. Leading to death: AEOUT 'FATAL' or AESDTH 'Y'. Leading to discontinuation: "
+                   "AEACN 'DRUG WITHDRAWN'. Deaths: ADSL DTHDT present, any cause. Categories follow ICH E3 section "
+                   "12.2-12.3; each subject is counted once per category.")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "x"
+
+
+def run_safety(ae, lb, adsl, cfg, add, note, *, adae_source: str | None = None) -> None:
+    """AE overview, TEAE/TRAE tables, grade >= 3, DLTs and lab shifts.
+
+    ``ae`` is SDTM AE (with SUPPAE merged) or, with ``adae_source`` (the ADAE file name), the
+    frame of :func:`doseflow.readout.adam.adae_to_safety`, whose TRTEMFL, AERELFL and AGRADE
+    the tables use as they are; their methods then say so.
+    """
+    s = cfg.safety
+    opts = {"window_days": s.teae_window_days, "related_values": s.related_values,
+            "missing_relationship": s.missing_relationship}
+    if ae is None:
+        note("Safety: no AE dataset, so AE, TRAE and DLT tables were not produced.")
+    elif not {"AGRADE", "AETOXGR", "AESEV"} & set(ae.columns):
+        note("Safety: AE has neither AETOXGR nor AESEV, so AE tables were not produced.")
+    else:
+        related = "AEREL" in ae.columns or "AERELFL" in ae.columns
+
+        def table(label: str, **kw: Any):
+            res = tabulate_ae_incidence(ae, adsl, related_only=label == "TRAE", **kw, **opts)
+            if adae_source is None:
+                return res
+            return replace(res, methods=describe_adae_methods(
+                ae.attrs.get("sources", {}), adae_source, label, res.grade_label, related_values=s.related_values,
+                min_pct=kw.get("min_pct"), grade_min=kw.get("grade_min")))
+
+        teae = table("TEAE")
+        overview = summarise_ae_overview(ae, adsl, **opts)
+        if adae_source is not None:
+            overview = replace(overview, methods=describe_adae_methods(
+                ae.attrs.get("sources", {}), adae_source, "TRAE", teae.grade_label,
+                related_values=s.related_values) + _OVERVIEW_RULES)
+            teae = replace(teae, notes=tuple(ae.attrs.get("notes", ())) + teae.notes)
+        add("safety_overview", overview)
+        add("safety_teae", teae)
+        if related:
+            add("safety_trae", table("TRAE"))
+        else:
+            note("Safety: AE has no AEREL, so treatment-related tables were not produced; the most common "
+                 "events are TEAEs.")
+        add("safety_common", table("TRAE" if related else "TEAE", by_soc=False, min_pct=s.incidence_threshold_pct))
+        add("safety_grade3_teae", table("TEAE", grade_min=3))
+        if related:
+            add("safety_grade3_trae", table("TRAE", grade_min=3))
+        dlt = tabulate_dlt(ae, adsl, dlt_var=s.dlt_variable, window_days=s.dlt_window_days)
+        if adae_source is not None:
+            dlt = replace(dlt, methods=dlt.methods + f" Input: the sponsor's ADAE ({adae_source}); AE start dates are "
+                          "its ASTDT (the sponsor's imputation) where present.")
+        add("safety_dlt", dlt)
+    if lb is None:
+        note("Safety: no LB dataset, so laboratory shift tables were not produced.")
+    else:
+        add("safety_lab_shift", tabulate_lab_shift(lb, adsl, tests=s.lab_tests, window_days=s.teae_window_days))
+
+
+def run_pk(conc, ex, cfg, add, note, *, source: str) -> int | None:
+    """NCA per analyte from a concentration frame; returns the subjects with a measurable profile (None: no PK).
+
+    ``conc`` comes from :func:`~doseflow.readout.pk.derive_pk_concentrations` (SDTM PC + EX)
+    or :func:`~doseflow.readout.adam.adpc_concentrations` (ADaM ADPC); ``source`` names it in
+    the methods.
+    """
+    used = conc[~conc["excluded"].astype(bool)]
+    if used.empty:
+        note(f"PK: no concentration record is usable for NCA (specimens {', '.join(cfg.pk.specimens)}, non-placebo "
+             "doses).")
+        return None
+    if ex is not None and "EXTRT" in ex.columns and ex["EXTRT"].nunique() > 1:
+        note("PK: EX has several treatments (" + ", ".join(sorted(map(str, ex["EXTRT"].dropna().unique())))
+             + "); every non-zero dose is taken as a dose of the analytes in PC.")
+    subjects: set[str] = set()
+    for analyte in sorted(used["analyte"].dropna().astype(str).unique()):
+        a = conc[conc["analyte"].astype(str) == analyte]
+        key = _slug(analyte)
+        nca = compute_nca(a, cfg.pk.nca_options())
+        nca = replace(nca, title=f"Non-compartmental analysis: {analyte}",
+                      methods=f"Input: {source}. " + nca.methods)
+        add(f"pk_nca_{key}", nca)
+        subjects |= set(nca.profiles.loc[nca.profiles["CMAX"] > 0, "USUBJID"].astype(str))
+        present = set(nca.parameters["PPTESTCD"])
+        summary = tabulate_pk_summary(nca, by="dose", parameters=[c for c in _PK_SUMMARY if c in present])
+        add(f"pk_summary_{key}", replace(summary, title=f"Summary of PK parameters by dose: {analyte}"))
+        doses = pd.to_numeric(nca.profiles["dose"], errors="coerce").dropna().unique()
+        if len(doses) >= 2:
+            dp = compute_dose_proportionality(nca, [c for c in _PK_PROPORTIONALITY if c in present],
+                                              level=cfg.pk.proportionality_level)
+            add(f"pk_proportionality_{key}", replace(dp, title=f"Dose proportionality (power model): {analyte}"))
+        else:
+            note(f"PK {analyte}: one dose level ({', '.join(f'{d:g}' for d in doses)}), so dose proportionality "
+                 "was not assessed.")
+        drawn = a[~a["excluded"].astype(bool)]
+        tcol = "time_nominal" if drawn["time_nominal"].notna().all() else "time"
+        stats = drawn.groupby("dose")["USUBJID"].nunique()
+        add(f"pk_mean_concentration_{key}", FigureResult(
+            data=drawn.groupby(["dose", tcol])["conc"].agg(["count", "mean", "std"]).reset_index()
+            .rename(columns={tcol: "time (h)", "count": "n", "mean": "mean conc", "std": "SD"}),
+            plot=lambda d=drawn, t=tcol: plot_mean_concentration(d, by="dose", time=t),
+            summary_values={"analyte": analyte, "subjects_by_dose": {f"{k:g}": int(v) for k, v in stats.items()}},
+            title=f"Mean concentration-time profiles by dose: {analyte}",
+            methods="Arithmetic mean (SD) and geometric mean concentration by dose and "
+                    f"{'nominal' if tcol == 'time_nominal' else 'actual'} time; BLQ samples count as 0 in the "
+                    "arithmetic mean and are left off the log scale (doseflow.readout.pk.figures)."))
+    return len(subjects)
+
+
+def select_efficacy_population(adsl: pd.DataFrame, cfg) -> tuple[pd.DataFrame, str]:
+    """Treated subjects without placebo (at >= ``evaluable_min_dose`` when set), and the words defining them."""
+    e = cfg.efficacy
+    treated = adsl[adsl["SAFFL"].astype(str).eq("Y")]
+    placebo = treated["DOSE_GROUP"].astype(str).eq("Placebo") | treated["DOSE"].eq(0)
+    pop = treated[~placebo]
+    words = "treated subjects (SAFFL Y) who did not receive placebo"
+    if e.evaluable_min_dose is not None:
+        units = sorted(set(pop["DOSEU"].dropna().astype(str)))
+        if units and e.evaluable_dose_unit.lower() not in {u.lower() for u in units}:
+            raise ConfigError("[efficacy] evaluable_dose_unit", "the dose unit of the data (EX.EXDOSU: "
+                              + ", ".join(units) + ")", e.evaluable_dose_unit)
+        tol = 1e-9 * max(1.0, e.evaluable_min_dose)
+        pop = pop[pop["DOSE"] >= e.evaluable_min_dose - tol]
+        words += f" at doses >= {e.evaluable_min_dose:g} {e.evaluable_dose_unit}"
+    return pop.reset_index(drop=True), words
+
+
+def _tte(adtte, label, cfg, methods) -> TimeToEventResult:
+    e = cfg.efficacy
+    overall = {k: estimate_km(adtte, conf_type=k, alpha=e.alpha) for k in ("log", "log-log")}
+    groups = adtte["DOSE_GROUP"].dropna().nunique() if "DOSE_GROUP" in adtte.columns else 0
+    by_group = estimate_km(adtte, by="DOSE_GROUP", conf_type=e.conf_type, alpha=e.alpha,
+                           title=f"Kaplan-Meier estimate of {label} by dose group") if groups > 1 else None
+    km = overall[e.conf_type]
+    return TimeToEventResult(adtte=adtte, overall=overall, by_group=by_group, conf_type=e.conf_type,
+                             title=f"{label}: Kaplan-Meier median with {100 * (1 - e.alpha):g}% CIs (log and "
+                                   "log-log scales)", methods=methods + " " + km.methods,
+                             notes=tuple(adtte.attrs.get("notes", ())) + km.notes)
+
+
+def _has_param(frame, param: str) -> bool:
+    return frame is not None and frame["PARAMCD"].astype(str).str.strip().str.upper().eq(param).any()
+
+
+def _adtte_methods(param: str, source: str) -> str:
+    return (f"Input: the sponsor's ADaM ADTTE PARAMCD {param} ({source}); AVAL (converted to days) and CNSR (0 event, "
+            "> 0 censored) as derived by the sponsor, not re-derived (ADaM BDS-TTE v1.0).")
+
+
+def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtte=None,
+                 used: dict[str, str] | None = None) -> tuple[int | None, int | None]:
+    """BOR, rates, DoR, PFS and figures; returns (efficacy population N, response-evaluable N).
+
+    ``adrs``/``adtte`` are the sponsor's ADaM datasets (None: not used); each endpoint is
+    taken from them when they hold its PARAMCD ([adam] ``*_param``), else derived from SDTM
+    RS. ``used`` receives endpoint -> source for the readout's inputs.
+    """
+    used = {} if used is None else used
+    if rs is None and adrs is None and adtte is None:
+        note("Efficacy: no RS dataset (nor ADaM ADRS/ADTTE), so no response or PFS analysis was done.")
+        return None, None
+    e, p = cfg.efficacy, cfg.adam
+    pop, words = select_efficacy_population(adsl, cfg)
+    if pop.empty:
+        note(f"Efficacy: no subject in the efficacy population ({words}).")
+        return 0, None
+    rs_name = files[chosen["rs"]].path.name if rs is not None else None
+    src = {"evaluator": e.evaluator, "unknown_response": e.unknown_response, "source": rs_name}
+    bor_opts = {"confirm_min_days": e.confirm_min_days, "sd_min_days": e.sd_min_days, "reference": e.reference}
+    bors = {}
+    for confirmed in (e.confirmation, not e.confirmation):
+        label = "confirmed" if confirmed else "unconfirmed"
+        param = p.bor_confirmed_param if confirmed else p.bor_unconfirmed_param
+        if _has_param(adrs, param):
+            bor = adrs_best_response(adrs, pop, param=param, reference=e.reference)
+            used[f"bor_{label}"] = f"ADaM ADRS {param} ({adrs.attrs.get('source', 'adrs')})"
+        elif rs is not None:
+            bor = derive_best_overall_response(rs, pop, confirmation=confirmed, **bor_opts, **src)
+            used[f"bor_{label}"] = f"SDTM RS ({rs_name})"
+        else:
+            note(f"Efficacy: ADRS has no PARAMCD {param} and there is no RS, so the {label} best overall response "
+                 "was not produced.")
+            continue
+        bors[confirmed] = bor
+        add(f"efficacy_bor_{label}", replace(bor, title=f"Best overall response (RECIST 1.1), "
+                                             f"{'confirmation required' if confirmed else 'without confirmation'}"
+                                             f", {e.evaluator.lower()}", notes=bor.notes))
+    bor = bors.get(e.confirmation)
+    n_eval = None
+    if bor is not None:
+        k = e.min_post_baseline
+        rates = tabulate_response_rates(bor, bor.data, population=(lambda d: d["N_ASSESS"] >= k) if k else None,
+                                        alpha=e.alpha)
+        evaluable = f"{words}, with >= {k} usable post-baseline overall response(s)" if k else words
+        add("efficacy_response_rates", replace(
+            rates, title="Objective response and disease control rates, response-evaluable population",
+            methods=rates.methods + f" Response-evaluable population: {evaluable}."
+            + (" Responses confirmed (RECIST 1.1 sec. 4.4)." if e.confirmation else " Responses not confirmed.")))
+        n_eval = int(rates.data["N"].iloc[-1])
+    if _has_param(adtte, p.dor_param):
+        dor, dor_methods = adtte_frame(adtte, pop, param=p.dor_param), _adtte_methods(p.dor_param, adtte.attrs.get(
+            "source", "adtte"))
+        used["dor"] = f"ADaM ADTTE {p.dor_param} ({adtte.attrs.get('source', 'adtte')})"
+    elif rs is not None and bor is not None:
+        dor = derive_duration_of_response(rs, pop, bor=bor, **src)
+        from_adrs = "ADRS" in used.get("bor_confirmed" if e.confirmation else "bor_unconfirmed", "")
+        dor_methods = ("Duration of response from the first response that counts to PD or death (RECIST 1.1 sec. "
+                       "4.4.3; FDA 2018)." + (" Responders and their first response date (ADT of the best "
+                                              "response) from the sponsor's ADRS." if from_adrs else ""))
+        used["dor"] = f"SDTM RS ({rs_name})"
+    else:
+        dor, dor_methods = pd.DataFrame(), ""
+    if dor.empty or dor["AVAL"].notna().sum() == 0:
+        note("Efficacy: no responder, so duration of response was not estimated.")
+        used.pop("dor", None)
+    else:
+        add("efficacy_dor", _tte(dor, "Duration of response", cfg, dor_methods))
+    if _has_param(adtte, p.pfs_param):
+        pfs = adtte_frame(adtte, pop, param=p.pfs_param)
+        pfs_methods = _adtte_methods(p.pfs_param, adtte.attrs.get("source", "adtte")) + f" Population: {words}."
+        used["pfs"] = f"ADaM ADTTE {p.pfs_param} ({adtte.attrs.get('source', 'adtte')})"
+    elif rs is not None:
+        pfs = derive_pfs(rs, pop, reference=e.reference, **src)
+        pfs_methods = (f"PFS from {e.reference} to the first PD or death; censoring as in FDA 2018 Appendix 1 "
+                       f"(doseflow.readout.efficacy.survival). Population: {words}.")
+        used["pfs"] = f"SDTM RS ({rs_name})"
+    else:
+        pfs = None
+        note(f"Efficacy: ADTTE has no PARAMCD {p.pfs_param} and there is no RS, so PFS was not estimated.")
+    if pfs is not None:
+        add("efficacy_pfs", _tte(pfs, "Progression-free survival", cfg, pfs_methods))
+    if bor is not None:
+        assessed = bor.data[["USUBJID", "AVALC", "N_ASSESS"] + [c for c in ("DOSE_GROUP",) if c in bor.data]]
+        add("efficacy_swimmer", FigureResult(
+            data=assessed, plot=lambda: plot_swimmer(bor, pop),
+            summary_values={"n": len(pop)}, title="Swimmer plot: time on treatment and responses",
+            methods="One bar per subject from the first to the last dose (months = days / 30.4375), coloured by "
+                    "best overall response; markers at each overall response assessment."))
+    if tr is None:
+        note("Efficacy: no TR dataset, so no waterfall or spider plot was drawn.")
+    else:
+        changes = derive_tumour_change(tr, pop, evaluator=e.evaluator, reference=e.reference,
+                                       source=files[chosen["tr"]].path.name)
+        best = derive_best_percent_change(changes, pop)
+        shown = best.merge(bor.data[["USUBJID", "AVALC"]], on="USUBJID", how="left") if bor is not None else best
+        tumour_methods = ("Sum of target-lesion diameters and percent change from baseline (RECIST 1.1 sec. 4.2-4.3, "
+                          "Eisenhauer 2009); reference lines at -30% (PR) and +20% (PD).")
+        add("efficacy_waterfall", FigureResult(
+            data=shown, plot=lambda: plot_waterfall(best, bor),
+            summary_values={"n_with_change": int(best["BEST_PCHG"].notna().sum())},
+            title="Waterfall plot: best percent change in the sum of target-lesion diameters",
+            methods=tumour_methods + " Best = minimum post-baseline percent change."))
+        spider = changes.merge(pop[["USUBJID", "DOSE_GROUP"]], on="USUBJID", how="left")
+        add("efficacy_spider", FigureResult(
+            data=spider, plot=lambda: plot_spider(spider, by="DOSE_GROUP"),
+            summary_values={"n_subjects": int(spider["USUBJID"].nunique())},
+            title="Spider plot: percent change from baseline over time", methods=tumour_methods))
+    return len(pop), n_eval
+
+
+def tabulate_analysis_sets(adsl, cfg, n_pk, n_eff, n_eval, *, subjects_from: str = "DM") -> AnalysisSetsResult:
+    """Subjects per analysis set and per treated dose level (the first item of the readout)."""
+    e = cfg.efficacy
+    safe = adsl[adsl["SAFFL"].astype(str).eq("Y")]
+    lv = safe.groupby("DOSE_LEVEL").agg(label=("DOSE_GROUP", "first"), dose=("DOSE", "max"),
+                                        unit=("DOSEU", "first"), n=("USUBJID", "size")).reset_index()
+    lv = lv.rename(columns={"DOSE_LEVEL": "level"})
+    lv["placebo"] = lv["label"].astype(str).eq("Placebo") | lv["dose"].eq(0)
+    eff_words = ("treated, no placebo" + (f", dose >= {e.evaluable_min_dose:g} {e.evaluable_dose_unit}"
+                                          if e.evaluable_min_dose is not None else ""))
+    adam = subjects_from != "DM"
+    sets = pd.DataFrame([
+        ("dm", f"Subjects in {'ADSL' if adam else 'DM'}", len(adsl),
+         f"one record per subject of {subjects_from}"),
+        ("safety", "Safety population (treated)", len(safe),
+         "ADSL SAFFL 'Y' (the sponsor's flag)" if adam else "at least one dose (EXDOSE > 0, or placebo)"),
+        ("pk", "PK population", np.nan if n_pk is None else n_pk, "at least one measurable concentration"),
+        ("efficacy", "Efficacy population", np.nan if n_eff is None else n_eff, eff_words),
+        ("response", "Response-evaluable", np.nan if n_eval is None else n_eval,
+         f"efficacy population with >= {e.min_post_baseline} usable post-baseline overall response(s)"),
+    ], columns=["key", "set", "n", "definition"])
+    per_level = "; ".join(f"level {int(r.level)} {r.label}: {format_n_pct(int(r.n), len(safe))}"
+                          for r in lv.itertuples())
+    dose_words = ("ADSL TRT01A and its dose (doseflow.readout.adam)" if adam else
+                  f"{cfg.population.dose_by.replace('_', ' ')} (doseflow.readout.adsl)")
+    return AnalysisSetsResult(
+        sets=sets, dose_levels=lv[["level", "label", "dose", "unit", "placebo", "n"]],
+        efficacy_definition={"min_dose": e.evaluable_min_dose, "unit": e.evaluable_dose_unit,
+                             "min_post_baseline": e.min_post_baseline, "confirmation": e.confirmation},
+        methods=("Safety population: the sponsor's ADSL SAFFL" if adam else
+                 "Safety population: subjects with at least one valid dose (admiral ADSL SAFFL)")
+        + f"; dose levels by {dose_words}. Efficacy population: treated subjects without placebo"
+        + (f" at >= {e.evaluable_min_dose:g} {e.evaluable_dose_unit}" if e.evaluable_min_dose is not None else "")
+        + "; response-evaluable: with a usable post-baseline overall response (RECIST 1.1).",
+        notes=(f"Treated per dose level: {per_level}.",) if len(lv) else ())
