@@ -7,7 +7,7 @@ with :func:`doseflow.cdisc.write.write_domain`, as CSV or SAS XPT v5, one file p
 (``dm.csv``, ``ae.xpt``, ...). The folder reads back with :func:`doseflow.cdisc.read_sdtm`,
 so the demo runs "virtual trial -> SDTM -> readout" on exactly what a sponsor would submit.
 
-Mapping rules (the table column -> variable list is ``docs/_drafts/insilico_sdtm.md``):
+Mapping rules (the table column -> variable list is in ``docs/insilico.md``, part 3):
 
 * **Identifiers**: USUBJID ``f"{study_id}-{patient:03d}"``, SUBJID ``f"{patient:03d}"``;
   every --SEQ numbers a subject's records in time order.

@@ -110,7 +110,7 @@ def compute_consent_day(data: VirtualTrialData, lead_days: int) -> pd.Series:
 
 
 def derive_dm(data: VirtualTrialData, cal: StudyCalendar, opt: SDTMOptions) -> pd.DataFrame:
-    """SDTM DM: one record per patient (mapping in ``docs/_drafts/insilico_sdtm.md``).
+    """SDTM DM: one record per patient (mapping in ``docs/insilico.md``, part 3).
 
     Arms are the assigned dose: ARMCD ``"DL<level>"``, ARM ``"<treatment> <dose> <unit>"``.
     ACTARMCD/ACTARM repeat them when the first administration is the assigned dose; a
