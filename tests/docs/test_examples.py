@@ -19,3 +19,13 @@ def test_example_runs(path, capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     runpy.run_path(str(path), run_name="__main__")
     assert capsys.readouterr().out.strip() != ""
+
+
+def test_readme_python_quick_start_runs(capsys):
+    """The README's Python quick start is executed as written."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(block, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "between the escalation boundary 0.236 and the de-escalation boundary 0.359" in out
+    assert "3+3.expand" in out
