@@ -42,6 +42,7 @@ def _register() -> None:
     from doseflow.cli import designs_cmd  # noqa: F401
     from doseflow.cli import demo_cmd  # noqa: F401
     from doseflow.cli import insilico_cmd  # noqa: F401
+    from doseflow.cli import simulate_cmd  # noqa: F401
 
 
 def fail(message: str) -> "typer.Exit":
