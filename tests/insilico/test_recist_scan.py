@@ -110,7 +110,7 @@ def test_measurement_error_sd():
     m = measure_sld(np.full(40_000, 50.0), 5)
     assert abs(m.std() - 4.052468) < 4 * 0.0144
     assert abs(m.mean() - 50.0) < 4 * 4.05 / np.sqrt(40_000)
-    assert measure_sld(np.array([9.99]), 0)[0] == 0.0  # below 10 mm: all lesions gone
+    assert measure_sld(np.array([0.0]), 0)[0] == 0.0  # no lesion seen: SLD 0 (all gone), no error added
 
 
 def test_scan_days_windows():
@@ -143,19 +143,21 @@ def test_new_lesion_growth_term():
 
 
 def test_assess_scan_records_lesions_cr_and_progression():
+    """No measurement error, no new lesions, no residual mass (residual_fraction_median = 0):
+    scan 1: patient 1 (lesions 50/30/20% of 100 mm) at 60 mm: -40% PR, lesions 30/18/12 mm;
+    patient 2 (one lesion) at 4 mm < 5 mm detection limit: gone, SLD 0, CR; patient 3 not
+    scanned. Scan 2: patient 1 at 75 mm, +15 mm and +25% vs nadir 60: PD dated at the scan."""
     cfg = RecistConfig(new_lesion_hazard_per_day=0.0, new_lesion_growth_coefficient=0.0,
-                       measurement_prop=0.0, measurement_add_mm=0.0)
+                       measurement_prop=0.0, measurement_add_mm=0.0, residual_fraction_median=0.0)
     frac = np.array([[0.5, 0.3, 0.2, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0], [0.6, 0.4, 0.0, 0.0, 0.0]])
     s = ScanState.at_baseline(np.array([100.0, 50.0, 40.0]), frac, 0, cfg)
-    s, r = assess_scans(s, np.array([60.0, 8.0, 50.0]), np.array([42.0, 40.0, 45.0]), 1, cfg,
+    s, r = assess_scans(s, np.array([60.0, 4.0, 50.0]), np.array([42.0, 40.0, 45.0]), 1, cfg,
                         assessed=np.array([True, True, False]))
-    # patient 1: -40% PR; lesions 30/18/12 mm; patient 2: true 8 mm < 10 mm: CR, SLD 0
     assert label_responses(r.response).tolist() == ["PR", "CR", ""]
     np.testing.assert_allclose(r.lesion_mm[0, :3], [30.0, 18.0, 12.0])
     assert np.isnan(r.lesion_mm[0, 3:]).all() and r.lesion_mm[1, 0] == 0.0
     assert r.percent_change[0] == pytest.approx(-40.0) and np.isnan(r.sld_mm[2])
-    # scan 2: patient 1 back to 75 (+15 mm, +25% vs nadir 60): PD dated at the scan
-    s, r = assess_scans(s, np.array([75.0, 8.0, 50.0]), np.array([84.0, 85.0, 90.0]), 2, cfg)
+    s, r = assess_scans(s, np.array([75.0, 4.0, 50.0]), np.array([84.0, 85.0, 90.0]), 2, cfg)
     assert label_responses(r.response).tolist() == ["PD", "CR", "PD"]
     assert s.progression_day[0] == 84.0 and np.isnan(s.progression_day[1]) and s.progression_day[2] == 90.0
 

@@ -27,6 +27,10 @@ integrates exactly:
 
 (the last factor is :math:`\\tau` when :math:`\\lambda = 0`).
 
+:math:`y` is the modelled (viable) tumour size. It can shrink towards 0 mm, but a CT scan cannot
+see that. What a scan sees, a non-shrinking residual mass and a 5 mm detection limit per lesion,
+is modelled in :mod:`doseflow.insilico.lesion_visibility`.
+
 Examples
 --------
 >>> import numpy as np
