@@ -8,7 +8,7 @@ from doseflow.errors import ConfigError
 from doseflow.insilico.dlt import DLTDefinition
 from doseflow.insilico.pk_params import GQ1001_DEFAULT
 from doseflow.insilico.population import PopulationConfig
-from doseflow.insilico.preset import load_preset, preset_path
+from doseflow.insilico.preset import load_preset
 from doseflow.insilico.recist_scan import RecistConfig
 from doseflow.insilico.survival import SurvivalConfig
 from doseflow.insilico.toxicity import GQ1001_TOXICITY
