@@ -397,3 +397,10 @@ def test_calendar_date_and_study_day(enrol, day, clock):
 def test_number_text_round_trips(x):
     """--ORRES text reads back as exactly the number written to --STRESN."""
     assert float(format_number(np.array([x]))[0]) == x
+
+
+def test_dm_age_is_in_completed_years():
+    """Simulated ages are continuous; SDTM DM AGE is the age in completed years: 58.9 -> 58."""
+    data = _trial()
+    data = replace(data, patients=data.patients.assign(age=[58.9, 66.0, 49.999]))
+    assert derive_sdtm_domains(data)["dm"]["AGE"].tolist() == [58.0, 66.0, 49.0]

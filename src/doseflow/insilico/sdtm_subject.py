@@ -118,7 +118,8 @@ def derive_dm(data: VirtualTrialData, cal: StudyCalendar, opt: SDTMOptions) -> p
     first dose differs has them null with ARMNRS ``"UNPLANNED TREATMENT"`` and ACTARMUD
     describing it (SDTMIG v3.4 §5.2, DM assumptions on ARMNRS/ACTARMUD). RFSTDTC/RFXSTDTC is
     the start of the first infusion, RFENDTC/RFXENDTC the end of the last; RFPENDTC the last
-    day known alive; DTHFL ``"Y"`` or null.
+    day known alive; DTHFL ``"Y"`` or null; AGE in completed years (the simulated age
+    floored), as SDTMIG DM AGE is collected.
 
     Raises
     ------
@@ -151,7 +152,7 @@ def derive_dm(data: VirtualTrialData, cal: StudyCalendar, opt: SDTMOptions) -> p
         "RFPENDTC": cal.dtc(patient, num["last_alive_day"], time=False),
         "DTHDTC": cal.dtc(patient, num["death_day"], time=False),
         "DTHFL": np.where(died, "Y", none),
-        "SITEID": opt.site_id, "AGE": num["age"], "AGEU": "YEARS", "SEX": p["sex"].to_numpy(dtype=object),
+        "SITEID": opt.site_id, "AGE": np.floor(num["age"]), "AGEU": "YEARS", "SEX": p["sex"].to_numpy(dtype=object),
         "RACE": opt.race, "ETHNIC": opt.ethnic,
         "ARMCD": armcd, "ARM": arm,
         "ACTARMCD": np.where(same, armcd, none), "ACTARM": np.where(same, arm, none),
