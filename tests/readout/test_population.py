@@ -67,3 +67,19 @@ def test_pharmaverse_population(sdtm, pharmaverse_adsl):
     assert t.loc[("Age (years), median (range)", ""), "Overall (N=254)"] == (
         f"{treated['AGE'].median():g} ({treated['AGE'].min():g}-{treated['AGE'].max():g})")
     assert t.loc[("Tumour type", "")].tolist() == ["not recorded"] * 4
+
+
+def test_exposure_to_the_end_of_the_last_cycle():
+    """TRTDURD 1, 22 and 64 days (last - first dose + 1): with exposure to the end of the last 21-day
+    cycle the durations are 21, 42 and 84 days, median 42 days = 6.0 weeks, longest 84 days."""
+    import pandas as pd
+
+    from doseflow.readout.population import summarise_population
+
+    adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "DOSE_GROUP": ["7.2 mg/kg"] * 3, "SAFFL": ["Y"] * 3,
+                         "TRTDURD": [1.0, 22.0, 64.0]})
+    t = summarise_population(adsl, exposure_to="cycle_end").table().set_index("Characteristic")
+    assert t.loc["Exposure (weeks), median", "Overall (N=3)"] == "6.0"
+    assert t.loc["Longest exposure (days)", "Overall (N=3)"] == "84"
+    t = summarise_population(adsl).table().set_index("Characteristic")
+    assert t.loc["Exposure (weeks), median", "Overall (N=3)"] == "3.1"

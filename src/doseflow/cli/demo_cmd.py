@@ -35,12 +35,19 @@ __all__ = ["demo_command", "run_demo"]
 
 MARKER = ".doseflow-demo"
 
-#: The readout options of the demo: efficacy in patients treated at >= 7.2 mg/kg, as the
-#: GQ1001 abstract reports it (Lemech et al., AACR 2023, CT178).
+#: The readout options of the demo, matching the virtual protocol of the gq1001 preset:
+#: efficacy in patients treated at >= 7.2 mg/kg, as the GQ1001 abstract reports it
+#: (Lemech et al., AACR 2023, CT178); SD needs a scan at least 35 days after the first dose
+#: (the week-6 scan with its +-7-day window); exposure runs to the end of the last 21-day
+#: cycle, as the in-silico engine counts it.
 DEMO_READOUT = """
+[population]
+exposure_to = "cycle_end"
+
 [efficacy]
 evaluable_min_dose = 7.2
 evaluable_dose_unit = "mg/kg"
+sd_min_days = 35
 """
 STEPS = ("virtual trial", "SDTM", "readout", "report")
 

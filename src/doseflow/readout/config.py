@@ -16,6 +16,7 @@ dose limit)::
     [population]
     dose_by = "first_dose"  # "first_dose" | "max_dose" | "arm"
     cycle_length_days = 21
+    exposure_to = "last_dose"           # "last_dose" | "cycle_end"
 
     [safety]
     teae_window_days = 30
@@ -160,14 +161,20 @@ class PopulationConfig:
         escalation), the largest EXDOSE, or the actual arm (DM.ACTARM).
     cycle_length_days : int >= 1
         Length of a treatment cycle, for the number of cycles started (default 21).
+    exposure_to : {"last_dose", "cycle_end"}
+        Exposure duration ends at the last dose (TRTDURD, default) or at the end of the
+        last cycle (last dose + cycle length - 1 day); see
+        :func:`doseflow.readout.population.summarise_population`.
     """
 
     dose_by: str = "first_dose"
     cycle_length_days: int = 21
+    exposure_to: str = "last_dose"
 
     def __post_init__(self) -> None:
         _set(self, "dose_by", check_choice(self.dose_by, "[population] dose_by", ("first_dose", "max_dose", "arm")))
         _set(self, "cycle_length_days", check_int(self.cycle_length_days, "[population] cycle_length_days", minimum=1))
+        _set(self, "exposure_to", check_choice(self.exposure_to, "[population] exposure_to", ("last_dose", "cycle_end")))
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,7 +172,8 @@ def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
     notes.extend(adsl.attrs.get("notes", []))
     step(2)
     add("population_characteristics",
-        summarise_population(adsl, cycle_length_days=cfg.population.cycle_length_days))
+        summarise_population(adsl, cycle_length_days=cfg.population.cycle_length_days,
+                             exposure_to=cfg.population.exposure_to))
     step(3)
     section[0] = "safety"
     if "adae" in adam:

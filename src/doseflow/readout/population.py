@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from doseflow.checks import check_int
+from doseflow.checks import check_choice, check_int
 from doseflow.readout.adsl import group_labels, population_n, validate_columns
 from doseflow.readout.result import AnalysisResult, format_n_pct
 
@@ -89,6 +89,7 @@ def summarise_population(
     cycle_length_days: int = 21,
     prior_class_var: str | None = None,
     prior_class_label: str = "of the drug class",
+    exposure_to: str = "last_dose",
 ) -> PopulationResult:
     """Summarise the population and its exposure per dose group and overall.
 
@@ -103,6 +104,11 @@ def summarise_population(
         ADSL flag selecting the subjects (default the safety population); None for all.
     cycle_length_days : int, >= 1
         Cycle length for the number of cycles, ``ceil(TRTDURD / cycle_length_days)``.
+    exposure_to : {"last_dose", "cycle_end"}
+        End of the exposure duration: the last dose (``TRTDURD`` = last - first dose date
+        + 1 day, admiral ``derive_var_trtdurd``; default) or the end of the last cycle
+        (last - first dose date + ``cycle_length_days``, the usual definition for a drug
+        given once per cycle, e.g. every 21 days).
     prior_class_var : str, optional
         ADSL column with the number of prior lines of one drug class (e.g. anti-HER2); adds
         the row "Prior lines {prior_class_label} >= 2".
@@ -142,6 +148,8 @@ def summarise_population(
     '3 (0-11)'
     """
     cycle_length_days = check_int(cycle_length_days, "cycle_length_days", minimum=1)
+    exposure_to = check_choice(exposure_to, "exposure_to", ("last_dose", "cycle_end"))
+    extra_days = 0.0 if exposure_to == "last_dose" else cycle_length_days - 1.0
     validate_columns(adsl, "adsl", ("USUBJID", by) + ((population,) if population else ())
                      + ((prior_class_var,) if prior_class_var else ()))
     pop = population_n(adsl, by, population=population)
@@ -201,11 +209,11 @@ def summarise_population(
                          "counted as having fewer than 2 prior lines of the class.")
     if column("TRTDURD"):
         for g, f in frames.items():
-            d = pd.to_numeric(f["TRTDURD"], errors="coerce")
+            d = pd.to_numeric(f["TRTDURD"], errors="coerce") + extra_days
             add("Exposure (weeks), median", "", g, "NA" if d.isna().all() else f"{d.median() / 7:.1f}",
                 value=float(d.median() / 7) if d.notna().any() else np.nan)
         for g, f in frames.items():
-            d = pd.to_numeric(f["TRTDURD"], errors="coerce")
+            d = pd.to_numeric(f["TRTDURD"], errors="coerce") + extra_days
             add("Longest exposure (days)", "", g, "NA" if d.isna().all() else f"{d.max():g}",
                 value=float(d.max()) if d.notna().any() else np.nan)
         for g, f in frames.items():
@@ -217,7 +225,10 @@ def summarise_population(
     methods = ("Patients of the " + ("safety population (at least one dose; admiral ADSL SAFFL)" if population ==
                "SAFFL" else (f"population {population} = 'Y'" if population else "study"))
                + " by dose group and overall. Medians with range (minimum-maximum); categories as n (% of the "
-               "group). Exposure duration: last minus first dose date plus 1 day (admiral derive_var_trtdurd), median "
+               "group). Exposure duration: " + ("last minus first dose date plus 1 day (admiral derive_var_trtdurd)"
+                                                if exposure_to == "last_dose" else
+                                                f"last minus first dose date plus the {cycle_length_days}-day cycle "
+                                                "(to the end of the last cycle)") + ", median "
                f"in weeks (days/7) and longest in days; cycles started: ceil(duration / {cycle_length_days} days). "
                "Characteristics as in ICH E3 section 11.2 and 12.1.")
     if population is None:
