@@ -33,7 +33,7 @@ import pandas as pd
 
 from doseflow.checks import check_int, check_real
 from doseflow.errors import ConfigError, InputError
-from doseflow.insilico.ode import compute_time_grid, integrate_rk4
+from doseflow.insilico.ode import compute_cycle_grid, compute_refinement_level, compute_step_brackets, integrate_rk4
 from doseflow.insilico.pk_params import (
     PHASE1A_SCHEDULE,
     PKParameters,
@@ -69,9 +69,16 @@ _N_PK = len(PK_STATES)
 #: tests/insilico/test_toxicity.py::test_default_step_accuracy_with_toxicity).
 DEFAULT_DT = 0.5
 DEFAULT_EARLY_STEPS: tuple[tuple[float, float], ...] = ((1.0, 1.0 / 12.0), (3.0, 0.25))
+#: Equal steps during the infusion (the payload starts from 0 and grows ~t^2).
 _INFUSION_STEPS = 8
 #: Largest rate x step allowed (RK4 is stable on the negative real axis up to 2.785).
 _Z_MAX = 2.5
+#: Largest rate x step of the saturable elimination after a dose where C_T is at least
+#: _ACCURATE_FRACTION of its maximum over the cycle (0.1% accuracy; Notes of advance).
+_Z_MM = 1.0
+_ACCURATE_FRACTION = 0.01
+#: PK rows recorded along the trajectory (ADC_c, naked_c, payload); PD outputs follow.
+_RECORDED_PK_ROWS = (0, 2, 4)
 
 
 class PDModel(Protocol):
@@ -82,17 +89,26 @@ class PDModel(Protocol):
     def initial_state(self) -> np.ndarray:
         """States at baseline, shape (n_states, n_patients)."""
 
-    def derivatives(self, y: np.ndarray, c_adc: np.ndarray) -> np.ndarray:
-        """dy/dt given the states and the ADC concentration (ug/mL) of each patient."""
+    def derivatives(self, y: np.ndarray, c_adc: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """dy/dt given the states and the ADC concentration (ug/mL) of each patient,
+        written into ``out`` (shape of ``y``) when given."""
 
     def observe(self, y: np.ndarray) -> dict[str, np.ndarray]:
         """Named outputs (e.g. ``{"PLT": ...}``), each of shape (n_patients,)."""
+
+    @property
+    def observed_rows(self) -> dict[str, int]:
+        """The state row of each output of :meth:`observe` (outputs are states)."""
 
     def max_rate(self) -> np.ndarray:
         """Per-patient bound on the model's rate constants (1/day), for step control."""
 
     def subset(self, idx) -> "PDModel":
         """The same model restricted to patients ``idx``."""
+
+    @classmethod
+    def concatenate(cls, models: Sequence["PDModel"]) -> "PDModel":
+        """One model of the patients of ``models``, in order."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +150,13 @@ class CycleResult:
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
     auc: dict[str, np.ndarray] = field(default_factory=dict)
     cmax: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def select(self, start: int, stop: int) -> "CycleResult":
+        """The patients ``start:stop`` (0-based, a view of the same arrays)."""
+        rows = slice(start, stop)
+        pick = lambda d: {k: v[rows] for k, v in d.items()}  # noqa: E731
+        return CycleResult(ModelState(self.state.y[:, rows], self.state.day), self.times, pick(self.concentrations),
+                           pick(self.outputs), pick(self.auc), pick(self.cmax))
 
 
 class PKModel:
@@ -242,22 +265,39 @@ class PKModel:
         rows = [np.zeros((_N_PK, self.n_patients))] + [m.initial_state() for m in pd_models]
         return ModelState(np.vstack(rows), 0.0)
 
-    def derivatives(self, y: np.ndarray, rate: np.ndarray) -> np.ndarray:
-        """dy/dt of the PK rows (shape (7, patients)) given the infusion rate (mg/day)."""
-        ac, ap, nc, np_, pay = y[0], y[1], y[2], y[3], y[4]
-        ct = (ac + nc) / self.vc
-        kel = self._k10 + self.vmax / (self.vc * (self.km + ct))
-        out = np.empty_like(y[:_N_PK])
+    def derivatives(self, y: np.ndarray, rate, out: np.ndarray | None = None) -> np.ndarray:
+        """dy/dt of the PK rows (shape (7, patients)) given the infusion rate (mg/day).
+
+        ``out`` (shape (7, patients)), when given, receives the result (no new output
+        array; the integrator's hot path). Row 5 of the result is the ADC concentration.
+        """
+        ac, nc, pay = y[0], y[2], y[4]
+        out = np.empty((_N_PK,) + y.shape[1:]) if out is None else out
+        ct = out[6]
+        np.add(ac, nc, out=ct)
+        ct /= self.vc  # C_T = (A_c + N_c) / Vc
+        np.divide(ac, self.vc, out=out[5])
+        kel = self.km + ct
+        kel *= self.vc
+        np.divide(self.vmax, kel, out=kel)
+        kel += self._k10  # k_el = CL/Vc + Vmax / (Vc (Km + C_T))
         dec = self.k_dec * ac
-        back_a, back_n = self._k21 * ap, self._k21 * np_
-        out[0] = rate - (kel + self._k12) * ac - dec + back_a
-        out[1] = self._k12 * ac - back_a
-        out[2] = dec - (kel + self._k12) * nc + back_n
-        out[3] = self._k12 * nc - back_n
+        central, back = y[0:3:2], self._k21 * y[1:4:2]  # (A_c, N_c) and k21 (A_p, N_p)
+        np.multiply(kel + self._k12, central, out=out[0:3:2])
+        np.subtract(rate, out[0], out=out[0])
+        out[0] -= dec
+        out[0] += back[0]
+        np.subtract(dec, out[2], out=out[2])
+        out[2] += back[1]
+        np.multiply(self._k12, central, out=out[1:4:2])
+        out[1:4:2] -= back
         m, fcat, kp = self._pay
-        out[4] = m * (dec + fcat * kel * ac) - kp * pay
-        out[5] = ac / self.vc
-        out[6] = ct
+        kel *= fcat
+        kel *= ac
+        kel += dec
+        kel *= m  # m (k_dec A_c + f_cat k_el A_c)
+        np.multiply(pay, kp, out=out[4])
+        np.subtract(kel, out[4], out=out[4])
         return out
 
     def concentrations(self, y: np.ndarray) -> dict[str, np.ndarray]:
@@ -328,76 +368,89 @@ class PKModel:
             shape = getattr(getattr(state, "y", None), "shape", type(state).__name__)
             raise InputError("state", f"a ModelState with y of shape ({n_rows}, {self.n_patients})", shape)
         t_inf = infusion_hours / 24.0
-        outputs_at = np.arange(0.0, days + 1e-9, output_dt)
-        extra = [t for t in record_times if 0.0 <= t <= days]
-        # 8 steps during the infusion (payload starts from 0 and grows ~t^2).
-        in_inf = [t_inf * j / _INFUSION_STEPS for j in range(1, _INFUSION_STEPS + 1)]
-        breaks = [*in_inf, *outputs_at, *extra]
-        wanted = np.concatenate([outputs_at, [t_inf, days], extra])
+        key = (days, t_inf, float(dt), tuple(map(tuple, early_steps)), output_dt,
+               tuple(float(t) for t in record_times if 0.0 <= t <= days), _INFUSION_STEPS)
         y0 = state.y.copy()
         y0[5:7] = 0.0
-        # Stiff patients (fast rates x step beyond RK4's stability) get a finer grid:
-        # refinement 2^r with r the smallest integer giving rate x step <= _Z_MAX for all.
-        rate = np.maximum.reduce([self.compute_max_rate()] + [m.max_rate() for m in pd_models])
-        level = np.ceil(np.log2(np.maximum(rate * dt / _Z_MAX, 1.0))).astype(int)
-        level[level > 0] = level.max()  # one refined group: fewer Python-level steps
-        y_end = np.empty_like(y0)
-        rec = None
-        for r in np.unique(level):
+        rows, names = self._recorded_rows(pd_models)
+        grid, record = compute_cycle_grid(*key, 0)
+        y_end, rec = np.empty_like(y0), np.empty((rows.size, self.n_patients, int(record.sum())))
+        # Step control (Notes): a grid refined 2^level per patient; level 0 unless a rate
+        # that does not depend on the state is too fast, or the saturable elimination
+        # turns out too fast for the standard grid at the concentrations reached.
+        fixed = np.maximum.reduce([self.compute_local_rate(np.inf), *(m.max_rate() for m in pd_models),
+                                   np.full(self.n_patients, self._pay[2] if self.params.payload is not None else 0.0)])
+        level = compute_refinement_level(fixed * dt, _Z_MAX)
+        fine = np.maximum(1, compute_refinement_level(np.maximum(fixed, self.compute_local_rate(0.0)) * dt, _Z_MAX))
+        level[level > 0] = fine[level > 0]
+        first = np.flatnonzero(level == 0)
+        if first.size:
+            pk, pds = self._restrict(first, pd_models)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                y_end[:, first], rec[:, first] = pk._integrate(y0[:, first], dose[first], t_inf, grid, record, pds, rows)
+                fast = first[pk._compute_step_ratio(rec[:2, first], dose[first] > 0, grid, record) > 1.0]
+            level[fast] = fine[fast]
+        for r in np.unique(level[level > 0]):
             idx = np.flatnonzero(level == r)
-            whole = idx.size == self.n_patients
-            pk = self if whole else self.subset(idx)
-            pds = list(pd_models) if whole else [m.subset(idx) for m in pd_models]
-            grid = compute_time_grid(days, dt / 2.0**r, breakpoints=breaks,
-                                     early_steps=[(u, h / 2.0**r) for u, h in early_steps])
-            record = np.isclose(grid[:, None], wanted[None, :], rtol=0, atol=1e-9).any(axis=1)
-            y_sub, rec_sub = pk._integrate(y0[:, idx], dose[idx], t_inf, grid, record, pds)
-            y_end[:, idx] = y_sub
-            if rec is None:
-                rec = np.empty(rec_sub.shape[:1] + (self.n_patients,) + rec_sub.shape[2:])
-                times = grid[record]
-            rec[:, idx] = rec_sub
-        names = ["ADC", "TAb", "payload"]
-        conc = {k: rec[i] for i, k in enumerate(names)}
-        pd_out: dict[str, np.ndarray] = {}
-        i = len(names)
-        offsets = np.cumsum([_N_PK] + [m.n_states for m in pd_models])
-        for m, a, b in zip(pd_models, offsets[:-1], offsets[1:]):
-            for key in m.observe(y0[a:b]):
-                pd_out[key] = rec[i]
-                i += 1
+            pk, pds = self._restrict(idx, pd_models)
+            y_end[:, idx], rec[:, idx] = pk._integrate(y0[:, idx], dose[idx], t_inf, *compute_cycle_grid(*key, r), pds, rows)
+        vc = self.vc[:, None]
+        conc = {"ADC": rec[0] / vc, "TAb": (rec[0] + rec[1]) / vc, "payload": rec[2] / self._pay_v}
         return CycleResult(
             state=ModelState(y_end, state.day + days),
-            times=times,
+            times=grid[record].copy(),
             concentrations=conc,
-            outputs=pd_out,
+            outputs={name: rec[i] for i, name in enumerate(names, start=len(_RECORDED_PK_ROWS))},
             auc={"ADC": y_end[5].copy(), "TAb": y_end[6].copy()},
             cmax={k: v.max(axis=1) for k, v in conc.items()},
         )
 
-    def _integrate(self, y0, dose, t_inf, grid, record, pd_models):
-        """RK4 over ``grid`` of PK + PD rows; returns the end state and (outputs, patients, times)."""
+    def _recorded_rows(self, pd_models: Sequence[PDModel]) -> tuple[np.ndarray, list[str]]:
+        """State rows recorded along the trajectory and the names of the PD outputs among them."""
+        rows, names, start = list(_RECORDED_PK_ROWS), [], _N_PK
+        for m in pd_models:
+            for name, row in m.observed_rows.items():
+                rows.append(start + row)
+                names.append(name)
+            start += m.n_states
+        return np.array(rows), names
+
+    def _compute_step_ratio(self, rec_c: np.ndarray, dosed: np.ndarray, grid: np.ndarray, record: np.ndarray) -> np.ndarray:
+        """Largest rate x step / limit of the saturable elimination over the steps, per patient.
+
+        ``rec_c`` holds the recorded A_c and N_c (mg), shape (2, patients, recorded
+        times). The limit is ``_Z_MM`` in a cycle with a dose where C_T is at least
+        ``_ACCURATE_FRACTION`` of its maximum over the cycle, ``_Z_MAX`` (stability)
+        elsewhere. Non-finite or negative concentrations (an unstable run) count as 0.
+        """
+        c = np.nan_to_num((rec_c[0] + rec_c[1]) / self.vc[:, None], nan=0.0, posinf=0.0, neginf=0.0)
+        lo, hi = compute_step_brackets(grid[record], grid)
+        rate = self.compute_local_rate(c)
+        rate = np.maximum(rate[:, lo], rate[:, hi])
+        accurate = dosed[:, None] & (np.minimum(c[:, lo], c[:, hi]) >= _ACCURATE_FRACTION * c.max(axis=1, keepdims=True))
+        return (rate * np.diff(grid) / np.where(accurate, _Z_MM, _Z_MAX)).max(axis=1)
+
+    def _restrict(self, idx: np.ndarray, pd_models: Sequence[PDModel]) -> tuple["PKModel", list]:
+        """This model and the PD models restricted to ``idx`` (themselves if everyone)."""
+        if idx.size == self.n_patients:
+            return self, list(pd_models)
+        return self.subset(idx), [m.subset(idx) for m in pd_models]
+
+    def _integrate(self, y0, dose, t_inf, grid, record, pd_models, rows):
+        """RK4 over ``grid`` of PK + PD rows; the end state and the ``rows`` recorded,
+        shape (rows, patients, recorded times)."""
         in_infusion = grid[1:] <= t_inf + 1e-12
         rate = dose / t_inf
-        zero = np.zeros(self.n_patients)
-        offsets = np.cumsum([_N_PK] + [m.n_states for m in pd_models])
+        ends = np.cumsum([_N_PK] + [m.n_states for m in pd_models])
+        blocks = [(m, slice(a, b)) for m, a, b in zip(pd_models, ends[:-1], ends[1:])]
+        pk_rows = slice(0, _N_PK)
 
-        def rhs(t, y, step):
-            dy = np.empty_like(y)
-            dy[:_N_PK] = self.derivatives(y[:_N_PK], rate if in_infusion[step] else zero)
-            c_adc = y[0] / self.vc
-            for m, a, b in zip(pd_models, offsets[:-1], offsets[1:]):
-                dy[a:b] = m.derivatives(y[a:b], c_adc)
-            return dy
+        def rhs(t, y, step, dy):
+            self.derivatives(y[pk_rows], rate if in_infusion[step] else 0.0, out=dy[pk_rows])
+            for m, block in blocks:
+                m.derivatives(y[block], dy[5], out=dy[block])  # dy[5] = A_c / Vc, the ADC concentration
 
-        def observe(y):
-            conc = self.concentrations(y)
-            rows = [conc["ADC"], conc["TAb"], conc["payload"]]
-            for m, a, b in zip(pd_models, offsets[:-1], offsets[1:]):
-                rows.extend(m.observe(y[a:b]).values())
-            return np.stack(rows)
-
-        y_end, rec = integrate_rk4(rhs, y0, grid, record=record, observe=observe)
+        y_end, rec = integrate_rk4(rhs, y0, grid, record=record, observe=lambda y: y[rows], in_place=True)
         return y_end, np.moveaxis(rec, 0, -1)
 
     def compute_max_rate(self) -> np.ndarray:
@@ -406,8 +459,42 @@ class PKModel:
         Sum of the central loss rates at zero concentration (where Michaelis-Menten
         elimination is fastest, Vmax/(Vc Km)) and the return rate k21; payload k_el.
         """
-        central = self._k10 + self.vmax / (self.vc * self.km) + self._k12 + self.k_dec + self._k21
-        return np.maximum(central, self._pay[2] if self.params.payload is not None else 0.0)
+        return np.maximum(self.compute_local_rate(0.0), self._pay[2] if self.params.payload is not None else 0.0)
+
+    def compute_local_rate(self, c_tab) -> np.ndarray:
+        """Bound on the antibody rate constants (1/day) at a total-antibody concentration.
+
+        Parameters
+        ----------
+        c_tab : float or array_like
+            C_T (ug/mL): a scalar, or one value per patient (shape (patients,)) or per
+            patient and time (shape (patients, times)). ``inf`` drops the saturable term;
+            negative or NaN values count as 0, where the bound is largest.
+
+        Returns
+        -------
+        numpy.ndarray
+            CL/Vc + Vmax/(Vc (Km + C_T)) + k12 + k_dec + k21 per patient (and time).
+
+        Notes
+        -----
+        The Michaelis-Menten elimination flux Vmax C_T/(Km + C_T) has slope
+        Vmax Km/(Vc (Km + C_T)^2) <= Vmax/(Vc (Km + C_T)) in the amount, so the bound
+        falls as the concentration rises and is Vmax/(Vc Km) + ... at C_T = 0.
+
+        Examples
+        --------
+        >>> from doseflow.insilico.pk_params import GQ1001_DEFAULT
+        >>> pk = PKModel(GQ1001_DEFAULT, weight=[66.0])
+        >>> bool(pk.compute_local_rate(100.0)[0] < pk.compute_local_rate(0.0)[0])
+        True
+        """
+        c = np.asarray(c_tab, dtype=float)
+        c = np.where(np.isnan(c) | (c < 0.0), 0.0, c)
+        p = (lambda v: v[:, None]) if c.ndim == 2 else (lambda v: v)
+        with np.errstate(divide="ignore"):
+            mm = p(self.vmax) / (p(self.vc) * (p(self.km) + c))
+        return p(self._k10) + mm + p(self._k12 + self.k_dec + self._k21)
 
     def subset(self, idx) -> "PKModel":
         """The same model restricted to the patients ``idx`` (0-based indices)."""
@@ -416,6 +503,19 @@ class PKModel:
         for k, v in self.__dict__.items():
             if isinstance(v, np.ndarray) and v.shape == (self.n_patients,):
                 setattr(new, k, v[idx])
+        return new
+
+    @classmethod
+    def concatenate(cls, models: Sequence["PKModel"]) -> "PKModel":
+        """One model of the patients of ``models`` (same parameters), in order."""
+        first = models[0]
+        if any(m.params != first.params for m in models):
+            raise ConfigError("models", "PK models with the same parameters", [type(m.params).__name__ for m in models])
+        new = object.__new__(cls)
+        new.__dict__.update(first.__dict__)
+        for k, v in first.__dict__.items():
+            if isinstance(v, np.ndarray) and v.shape == (first.n_patients,):
+                setattr(new, k, np.concatenate([getattr(m, k) for m in models]))
         return new
 
     def solve_analytic(self, dose_mg_per_kg, infusion_hours: float, times) -> dict[str, np.ndarray]:
@@ -502,3 +602,4 @@ class PKModel:
                 }))
             state = cyc.state
         return pd.concat(frames, ignore_index=True)
+

@@ -337,28 +337,46 @@ class ToxicityModel:
         y[self.n_chain + 1] = self.enzymes["ALT"][0]
         return y
 
-    def derivatives(self, y: np.ndarray, c_adc: np.ndarray) -> np.ndarray:
-        """dy/dt of platelets and enzymes given ADC concentrations (ug/mL)."""
+    def derivatives(self, y: np.ndarray, c_adc: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """dy/dt of platelets and enzymes given ADC concentrations (ug/mL), into ``out`` if given."""
         pl = self.params.platelets
         if pl.drug_effect == "linear":
             effect = np.minimum(self.slope * c_adc, 1.0)
         else:
-            effect = pl.emax * c_adc / (self.ec50 + c_adc)
-        ktr = self.k_tr
-        dy = np.empty_like(y)
-        prol, circ = y[0], y[self.n_chain - 1]
-        feedback = np.exp(pl.gamma * np.log(self.circ0 / np.maximum(circ, 1e-9)))
-        dy[0] = ktr * prol * ((1.0 - effect) * feedback - 1.0)
-        dy[1 : self.n_chain] = ktr * (y[0 : self.n_chain - 1] - y[1 : self.n_chain])
+            effect = pl.emax * c_adc
+            effect /= self.ec50 + c_adc
+        ktr, nch = self.k_tr, self.n_chain
+        dy = np.empty_like(y) if out is None else out
+        feedback = np.maximum(y[nch - 1], 1e-9)
+        np.divide(self.circ0, feedback, out=feedback)
+        np.log(feedback, out=feedback)
+        feedback *= pl.gamma
+        np.exp(feedback, out=feedback)  # (Circ0/Circ)^gamma
+        np.subtract(1.0, effect, out=effect)
+        effect *= feedback
+        effect -= 1.0
+        np.multiply(ktr, y[0], out=dy[0])
+        dy[0] *= effect  # k_tr Prol ((1 - E) (Circ0/Circ)^gamma - 1)
+        np.subtract(y[0 : nch - 1], y[1:nch], out=dy[1:nch])
+        dy[1:nch] *= ktr
         for i, code in enumerate(("AST", "ALT")):
             base, kout, kpd, imax, _ = self.enzymes[code]
-            r = y[self.n_chain + i]
-            dy[self.n_chain + i] = kout * (base - (1.0 - np.minimum(kpd * c_adc, imax)) * r)
+            loss = kpd * c_adc
+            np.minimum(loss, imax, out=loss)
+            np.subtract(1.0, loss, out=loss)
+            loss *= y[nch + i]
+            np.subtract(base, loss, out=dy[nch + i])
+            dy[nch + i] *= kout  # kout (BASE - (1 - I(C)) R)
         return dy
+
+    @property
+    def observed_rows(self) -> dict[str, int]:
+        """State rows of platelets (Circ), AST and ALT."""
+        return {"PLT": self.n_chain - 1, "AST": self.n_chain, "ALT": self.n_chain + 1}
 
     def observe(self, y: np.ndarray) -> dict[str, np.ndarray]:
         """Platelets (10^9/L), AST and ALT (U/L)."""
-        return {"PLT": y[self.n_chain - 1], "AST": y[self.n_chain], "ALT": y[self.n_chain + 1]}
+        return {name: y[row] for name, row in self.observed_rows.items()}
 
     def max_rate(self) -> np.ndarray:
         """Per-patient bound on the rate constants (1/day): 2 k_tr (1 + gamma), kout."""
@@ -373,6 +391,21 @@ class ToxicityModel:
             setattr(new, k, getattr(self, k)[idx])
         new.enzymes = {c: (e[0][idx], e[1], e[2][idx], e[3], e[4]) for c, e in self.enzymes.items()}
         new.n_patients = int(np.size(new.circ0))
+        return new
+
+    @classmethod
+    def concatenate(cls, models) -> "ToxicityModel":
+        """One model of the patients of ``models`` (same parameters), in order."""
+        first = models[0]
+        if any(m.params != first.params for m in models):
+            raise ConfigError("models", "toxicity models with the same parameters", len(models))
+        new = object.__new__(cls)
+        new.__dict__.update(first.__dict__)
+        for k in ("circ0", "k_tr", "slope", "ec50"):
+            setattr(new, k, np.concatenate([getattr(m, k) for m in models]))
+        new.enzymes = {c: (np.concatenate([m.enzymes[c][0] for m in models]), e[1],
+                           np.concatenate([m.enzymes[c][2] for m in models]), e[3], e[4]) for c, e in first.enzymes.items()}
+        new.n_patients = int(new.circ0.size)
         return new
 
     def baseline(self) -> dict[str, np.ndarray]:
@@ -458,6 +491,7 @@ def simulate_cycle(
     days: float = 21.0,
     lab_days: Sequence[float] | None = (7.0, 14.0, 21.0),
     output_dt: float = 0.5,
+    advance=None,
 ) -> CycleOutcome:
     """Advance PK and toxicity of all patients by one cycle and grade it.
 
@@ -482,6 +516,10 @@ def simulate_cycle(
     output_dt : float, optional
         Spacing of the recorded trajectories (days); also the resolution of grade >= 3
         durations, which are measured on the continuous trajectory.
+    advance : callable, optional
+        ``advance(pk, state, dose, **options) -> CycleResult`` integrates the cycle;
+        ``pk.advance`` by default. A replicate study passes one that integrates the
+        patients of several trial batches together (:mod:`doseflow.insilico.replicate`).
 
     Returns
     -------
@@ -499,8 +537,8 @@ def simulate_cycle(
     if tox.n_patients != pk.n_patients:
         raise ConfigError("tox", f"a ToxicityModel of {pk.n_patients} patients", tox.n_patients)
     record = () if lab_days is None else tuple(float(d) for d in lab_days)
-    cyc = pk.advance(state, dose_mg_per_kg, infusion_hours=infusion_hours, days=days,
-                     output_dt=output_dt, record_times=record, pd_models=[tox])
+    options = dict(infusion_hours=infusion_hours, days=days, output_dt=output_dt, record_times=record, pd_models=[tox])
+    cyc = pk.advance(state, dose_mg_per_kg, **options) if advance is None else advance(pk, state, dose_mg_per_kg, **options)
     labs = {k: cyc.outputs[k] for k in ("PLT", "AST", "ALT")}
     all_grades = tox.compute_grades(labs)
     base_grades = tox.compute_grades({k: v[:, None] for k, v in tox.baseline().items()})

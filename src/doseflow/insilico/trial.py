@@ -88,7 +88,7 @@ class TrialBatch:
 
 
 def simulate_trials(preset, n_trials: int, seed=None, *, rng: np.random.Generator | None = None,
-                    keep_records: bool = False) -> TrialBatch:
+                    keep_records: bool = False, advance=None) -> TrialBatch:
     """Simulate ``n_trials`` virtual trials of ``preset`` at once.
 
     Parameters
@@ -104,6 +104,10 @@ def simulate_trials(preset, n_trials: int, seed=None, *, rng: np.random.Generato
         depends on the seed alone.
     keep_records : bool
         Keep per-cycle and per-scan detail (needed by :func:`simulate_trial`).
+    advance : callable, optional
+        Integrator of a cycle, ``PKModel.advance`` by default
+        (:func:`doseflow.insilico.toxicity.simulate_cycle`); the patients' results do not
+        depend on who else is integrated with them.
 
     Returns
     -------
@@ -125,7 +129,7 @@ def simulate_trials(preset, n_trials: int, seed=None, *, rng: np.random.Generato
     gen = rng if rng is not None else np.random.default_rng(seed)
     gen = validate_generator(gen)
     cfg = preset.trial
-    pot = simulate_potential_outcomes(preset, n_trials, gen)
+    pot = simulate_potential_outcomes(preset, n_trials, gen, advance=advance)
     esc = run_escalation(preset.design, pot.dlt, max_n=cfg.n_patients, grade2_outcomes=pot.grade2)
     level, expansion = assign_expansion(esc.level, esc.mtd, expansion_levels=cfg.expansion_levels)
     arrival = sample_arrival_days(n_trials, cfg.n_patients, cfg.accrual_per_day, gen)
@@ -135,7 +139,7 @@ def simulate_trials(preset, n_trials: int, seed=None, *, rng: np.random.Generato
     enrolled = (level >= 0) & np.isfinite(enrol) & (horizon > 0)
     flat = np.flatnonzero(enrolled)
     treatment = treat_patients(preset, pot, flat, level.ravel()[flat], horizon.ravel()[flat], gen,
-                               keep_records=keep_records)
+                               keep_records=keep_records, advance=advance)
     levels = np.asarray(cfg.dose_levels)
     dose = np.where(enrolled, levels[np.maximum(level, 0)], np.nan)
     dlt = np.zeros(enrolled.shape, bool)

@@ -198,7 +198,7 @@ def _predose_grade(tox, labs: dict[str, np.ndarray], times: np.ndarray, day: flo
 
 
 def treat_patients(preset, pot, patient: np.ndarray, level: np.ndarray, horizon: np.ndarray,
-                   rng: np.random.Generator, *, keep_records: bool = False) -> TreatmentResult:
+                   rng: np.random.Generator, *, keep_records: bool = False, advance=None) -> TreatmentResult:
     """Treat the enrolled patients from their cycle-1 state until the end of treatment.
 
     Parameters
@@ -216,6 +216,8 @@ def treat_patients(preset, pot, patient: np.ndarray, level: np.ndarray, horizon:
     rng : numpy.random.Generator
     keep_records : bool
         Keep per-cycle logs and per-scan detail for :mod:`doseflow.insilico.trial_records`.
+    advance : callable, optional
+        Integrator of a cycle (:func:`doseflow.insilico.toxicity.simulate_cycle`).
 
     Returns
     -------
@@ -290,7 +292,7 @@ def treat_patients(preset, pot, patient: np.ndarray, level: np.ndarray, horizon:
             else:
                 sub_pk, sub_tox = pot.pk.subset(patient[who]), pot.tox.subset(patient[who])
                 out = simulate_cycle(sub_pk, sub_tox, ModelState(y[:, who], t0), dose[who], rng,
-                                     infusion_hours=cfg.infusion_hours, days=tau, lab_days=cfg.lab_days)
+                                     infusion_hours=cfg.infusion_hours, days=tau, lab_days=cfg.lab_days, advance=advance)
                 y[:, who] = out.state.y
                 labs, grades, times = out.labs, dict(out.toxicity.grades), out.pk.times
                 auc[who] = out.pk.auc["ADC"]
