@@ -22,6 +22,7 @@ from doseflow.insilico.trial import simulate_trial  # noqa: E402
 
 
 def main(n_trials: int = 1000) -> None:
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
     preset = load_preset("gq1001")
     simulate_trial(preset, 0)  # warm-up
@@ -30,7 +31,8 @@ def main(n_trials: int = 1000) -> None:
         start = time.perf_counter()
         simulate_trial(preset, seed)
         times.append(time.perf_counter() - start)
-    print(f"one trial with records (32 patients): best {min(times):.2f} s, worst {max(times):.2f} s (budget 1 s)")
+    print(f"one trial with records (32 patients), seeds 1-3: best {min(times):.2f} s, median {sorted(times)[1]:.2f} s, "
+          f"worst {max(times):.2f} s (budget 1 s)")
     start = time.perf_counter()
     study = run_replicates(preset, n_trials, 1, workers=2)
     print(f"{n_trials} replicate trials, 2 workers: {time.perf_counter() - start:.1f} s (budget 60 s)")

@@ -4,6 +4,13 @@ For one virtual trial, the headline figures the engine computes from its arrays 
 calibration and replicate studies) must equal what ``doseflow analyze`` derives from the
 SDTM files the same trial writes: the engine -> SDTM -> readout chain loses nothing and
 both follow the same rules (the demo's readout options match the virtual protocol).
+
+The AE figures are exact: the engine's worst grades count the lab draws and AE onsets up to
+each patient's end of treatment, death and cut-off, which is what the records hold. Seeds 1-5:
+seed 3 used to differ by one patient with a TRAE (engine 81.25%, readout 78.12%: grades of
+draws after the end of treatment), seeds 3 and 5 have a high-dose patient without any
+post-baseline scan (not response-evaluable, so the efficacy denominator is below
+``n_high_dose``).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import numpy as np
 import pytest
 
 from doseflow.cli.demo_cmd import DEMO_READOUT
+from doseflow.insilico.headline import compute_km_median
 from doseflow.insilico.preset import load_preset
 from doseflow.insilico.sdtm import write_virtual_sdtm
 from doseflow.insilico.trial import simulate_trial, simulate_trials
@@ -20,12 +28,14 @@ from doseflow.readout.config import parse_config
 from doseflow.readout.pipeline import run_readout
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_engine_headline_equals_the_readout_of_its_sdtm(seed, tmp_path):
     preset = load_preset("gq1001")
     sim_seq, _ = np.random.SeedSequence(seed).spawn(2)  # the stream simulate_trial uses for the trial
-    engine = {k: float(v[0]) for k, v in simulate_trials(
-        preset, 1, rng=np.random.default_rng(sim_seq), keep_records=True).headline.items()}
+    batch = simulate_trials(preset, 1, rng=np.random.default_rng(sim_seq), keep_records=True)
+    engine = {k: float(v[0]) for k, v in batch.headline.items()}
+    high = batch.per_patient(batch.treatment.evaluable, False) & (batch.level >= 0)
+    high &= np.asarray(preset.trial.dose_levels)[np.maximum(batch.level, 0)] >= preset.trial.high_dose_mg_kg - 1e-9
     write_virtual_sdtm(simulate_trial(preset, seed), tmp_path)
     h = compute_headline(run_readout(tmp_path, parse_config(DEMO_READOUT)))
     terms = {t["term"].lower(): t["pct"] for t in h["ae_terms_over_10pct"]}
@@ -36,9 +46,21 @@ def test_engine_headline_equals_the_readout_of_its_sdtm(seed, tmp_path):
                       ("alanine aminotransferase increased", "alt_increased_pct"),
                       ("thrombocytopenia", "thrombocytopenia_pct"), ("pyrexia", "pyrexia_pct")):
         assert terms.get(term, 0.0) == pytest.approx(engine[key]) or engine[key] <= 10.0, term
-    assert h["evaluable_n"] == engine["n_high_dose"]
+    assert h["evaluable_n"] == int(high.sum()) <= engine["n_high_dose"]
     assert h["orr_pct"] == pytest.approx(engine["orr_high_dose_pct"])
     assert h["dcr_pct"] == pytest.approx(engine["dcr_high_dose_pct"])
     assert h["exposure_median_weeks"] == pytest.approx(engine["exposure_median_weeks"])
-    # ADTTE counts AVAL = event date - start date + 1 day; the engine counts days since the first dose
-    assert h["pfs_median_months"] == pytest.approx(engine["pfs_median_months"], abs=1.01 / 30.4375)
+    # ADTTE counts AVAL = event date - start date + 1 day; the engine counts days since the first dose.
+    # Known difference of rules (seed 5, patient 14: withdrawn on day 69.5 after a scan on day 38,
+    # died on day 142 without PD): the readout's ADTTE counts any death without PD as a PFS event,
+    # the engine only a death on treatment (censored at the last adequate scan otherwise, as FDA
+    # 2018 Appendix 1 does after two or more missed scans). Recompute the engine median that way.
+    tr = batch.treatment
+    late_death = ~tr.pfs_event & ~np.isnan(tr.death_day)
+    time = np.where(late_death, tr.death_day, tr.pfs_time)
+    event = tr.pfs_event | late_death
+    dose = np.asarray(preset.trial.dose_levels)[np.maximum(batch.level, 0)]
+    at_high = (batch.level >= 0) & (dose >= preset.trial.high_dose_mg_kg - 1e-9)
+    readout_rule = compute_km_median(batch.per_patient(time, 0.0), batch.per_patient(event, False), at_high)[0] / 30.4375
+    expected = engine["pfs_median_months"] if not (late_death & at_high[batch.enrolled]).any() else readout_rule
+    assert h["pfs_median_months"] == pytest.approx(expected, abs=1.01 / 30.4375)

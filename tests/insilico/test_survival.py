@@ -104,3 +104,59 @@ def test_errors_and_determinism():
     a = sample_deaths(0.0, 300.0, np.full(100, 10.0), 3)[1]
     b = sample_deaths(0.0, 300.0, np.full(100, 10.0), 3)[1]
     np.testing.assert_array_equal(a, b)
+
+
+def _mixed_cdf(t, h0, tp, k, scale):
+    """P(T <= t) = 1 - exp(-H(t)) for H(t) = h0 t + ((t - tp)+ / scale)^k (module docstring)."""
+    return 1.0 - np.exp(-(h0 * t + (np.maximum(t - tp, 0.0) / scale) ** k))
+
+
+def test_deaths_with_both_hazards_match_the_analytic_distribution():
+    """h0 = 0.002/day and progression at day 10 (Weibull shape 1.3, median 200 d), followed over
+    (0, 300]: the death day's CDF at t is 1 - exp(-H(t)) (hand formula, no code under test) at
+    t = 5 (before progression: 1 - e^{-0.01} = 0.00995), 100 and 250, and the mean death day
+    given death by 300 equals int_0^300 t h(t) e^{-H(t)} dt / F(300), computed by scipy.quad.
+    The old implementation (bisection) drew the same distribution; these are its analytic values."""
+    from scipy.integrate import quad
+
+    h0, tp, k = 0.002, 10.0, 1.3
+    scale = 200.0 / np.log(2) ** (1 / k)
+    cfg = SurvivalConfig(pre_progression_hazard_per_day=h0)
+    died, day = sample_deaths(0.0, 300.0, np.full(N, tp), 11, cfg)
+    assert abs(_mixed_cdf(5.0, h0, tp, k, scale) - (1 - np.exp(-0.01))) < 1e-12
+    for t in (5.0, 100.0, 250.0, 300.0):
+        p = _mixed_cdf(t, h0, tp, k, scale)
+        assert abs((day <= t).mean() - p) < 4 * np.sqrt(p * (1 - p) / N), t
+    dens = lambda t: (h0 + (k / scale) * (max(t - tp, 0.0) / scale) ** (k - 1) * (t > tp)) * np.exp(  # noqa: E731
+        -(h0 * t + (max(t - tp, 0.0) / scale) ** k))
+    f300 = _mixed_cdf(300.0, h0, tp, k, scale)
+    mean = quad(lambda t: t * dens(t), 0.0, 300.0, points=[tp])[0] / f300
+    second = quad(lambda t: t * t * dens(t), 0.0, 300.0, points=[tp])[0] / f300
+    sd = np.sqrt(second - mean**2)
+    assert abs(day[died].mean() - mean) < 4 * sd / np.sqrt(died.sum())
+    assert abs(day[died].std() - sd) < 0.05 * sd
+
+
+@pytest.mark.parametrize("shape", [0.7, 1.0, 1.3, 2.5])
+def test_death_day_solves_the_cumulative_hazard_equation(shape):
+    """Inversion (Bender et al. 2005): the death day T solves H(T) = H(t0) + X with X the
+    Exp(1) draw. The draws are reproduced from the same seed (sample_deaths draws X first,
+    one per patient); T is checked against scipy's brentq root of that equation, for shapes
+    below, at and above 1 (Newton is safeguarded by bisection), progression before, inside
+    and after the interval, and h0 > 0."""
+    from scipy.optimize import brentq
+
+    cfg = SurvivalConfig(pre_progression_hazard_per_day=0.01, post_progression_median_days=30.0,
+                         post_progression_shape=shape)
+    n = 300
+    tp = np.tile([np.nan, 5.0, 30.0, 50.0, 70.0], n // 5)
+    t0, t1 = 21.0, 63.0
+    died, day = sample_deaths(t0, t1, tp, 4, cfg)
+    x = np.random.default_rng(4).exponential(size=n)
+    target = compute_death_cumulative_hazard(np.full(n, t0), tp, cfg) + x
+    assert 20 < died.sum() < n
+    for i in np.flatnonzero(died):
+        root = brentq(lambda t: compute_death_cumulative_hazard(np.array([t]), tp[i:i + 1], cfg)[0] - target[i],
+                      t0, t1, xtol=1e-13)
+        assert day[i] == pytest.approx(root, abs=1e-8)
+    assert np.all((day[died] > t0) & (day[died] <= t1))

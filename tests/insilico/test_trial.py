@@ -79,3 +79,46 @@ def test_any_design_runs(preset):
         batch = simulate_trials(replace(preset, design=design), 3, seed=2)
         assert batch.headline["trae_any_pct"].shape == (3,)
         assert (batch.enrolled.sum(axis=1) <= preset.trial.n_patients).all()
+
+
+def test_kept_pk_concentrations_equal_a_separate_pk_integration(preset):
+    """The treatment loop keeps the ADC/TAb concentrations at the PK sampling times instead of
+    integrating the PK a second time for the records. They must equal what PKModel.sample (PK
+    only, integrated cycle after cycle from the same patients and the same doses, held doses
+    as 0) gives before residual error, to 1e-6 relative: the PK rows do not depend on the
+    PD rows integrated with them, and the sampling times are grid points in both. Seed 3."""
+    from doseflow.insilico.pk_params import PHASE1A_SCHEDULE
+
+    batch = simulate_trials(preset, 1, seed=3, keep_records=True)
+    flat = np.flatnonzero(batch.enrolled.ravel())
+    tr = batch.treatment
+    ref = batch.potential.pk.subset(flat).sample(tr.dose_by_cycle.T, 0, schedule=PHASE1A_SCHEDULE,
+                                                 infusion_hours=preset.trial.infusion_hours,
+                                                 cycle_days=preset.trial.cycle_days)
+    ref = ref.set_index(["patient", "cycle", "label", "analyte"])["concentration"]
+    n = 0
+    for log in tr.cycles:
+        assert len(log.pk_labels) == (11 if log.cycle == 0 else 2)
+        for analyte in ("ADC", "TAb"):
+            for k, label in enumerate(log.pk_labels):
+                kept = log.concentrations[analyte][:, k]
+                expected = ref.loc[[(int(p), log.cycle + 1, label, analyte) for p in log.who]].to_numpy()
+                np.testing.assert_allclose(kept, expected, rtol=1e-6, atol=1e-9 * expected.max(initial=1.0))
+                n += kept.size
+    assert n > 1000  # every treated patient, cycle, sample and analyte was compared
+
+
+def test_labs_and_hazard_aes_end_with_treatment(preset):
+    """Records hold no lab draw and no AE onset after a patient's end of treatment, death or
+    cut-off, which is what the engine's worst grades count (checked exactly by
+    test_engine_readout_agreement.py). Seed 3 has patients who stopped for progression in
+    the middle of a cycle."""
+    data = simulate_trial(preset, 3)
+    p = data.patients.set_index("patient")
+    last = np.fmin(np.minimum(p["end_day"], data.cutoff_day - p["enrol_day"]), p["death_day"])
+    labs = data.labs[~data.labs["baseline"]]
+    assert (labs["day"].to_numpy() <= last.loc[labs["patient"]].to_numpy() + 1e-9).all()
+    ae = data.adverse_events
+    assert (ae["start_day"].to_numpy() <= last.loc[ae["patient"]].to_numpy() + 1e-9).all()
+    stopped = p[(p["end_reason"] == "PROGRESSIVE DISEASE") & (p["end_day"] % 21.0 < 14.0)]
+    assert len(stopped) > 0

@@ -12,6 +12,8 @@ payload, and two accumulators (AUC of ADC and TAb over the current cycle, ug*day
 trial engine calls :meth:`PKModel.advance` once per 21-day cycle with each patient's dose
 (0 = held); pharmacodynamic models (platelets, liver enzymes) are integrated together with
 PK by the same integrator (:mod:`doseflow.insilico.ode`). Units: days, L, mg, ug/mL.
+The state and result types are in :mod:`doseflow.insilico.pk_state`, PK sampling and the
+closed-form check in :mod:`doseflow.insilico.pk_sampling`; all are re-exported here.
 
 Examples
 --------
@@ -25,13 +27,11 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from doseflow.checks import check_int, check_real
+from doseflow.checks import check_real
 from doseflow.errors import ConfigError, InputError
 from doseflow.insilico.ode import compute_cycle_grid, compute_refinement_level, compute_step_brackets, integrate_rk4
 from doseflow.insilico.pk_params import (
@@ -41,7 +41,8 @@ from doseflow.insilico.pk_params import (
     compute_half_lives,
     compute_two_compartment_infusion,
 )
-from doseflow.insilico.variability import compute_observations, sample_eta, validate_generator
+from doseflow.insilico.pk_state import CycleResult, ModelState, PDModel
+from doseflow.insilico.variability import sample_eta, validate_generator
 
 __all__ = [
     "PK_STATES",
@@ -79,84 +80,6 @@ _Z_MM = 1.0
 _ACCURATE_FRACTION = 0.01
 #: PK rows recorded along the trajectory (ADC_c, naked_c, payload); PD outputs follow.
 _RECORDED_PK_ROWS = (0, 2, 4)
-
-
-class PDModel(Protocol):
-    """A pharmacodynamic model driven by the conjugate's plasma concentration."""
-
-    n_states: int
-
-    def initial_state(self) -> np.ndarray:
-        """States at baseline, shape (n_states, n_patients)."""
-
-    def derivatives(self, y: np.ndarray, c_adc: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """dy/dt given the states and the ADC concentration (ug/mL) of each patient,
-        written into ``out`` (shape of ``y``) when given."""
-
-    def observe(self, y: np.ndarray) -> dict[str, np.ndarray]:
-        """Named outputs (e.g. ``{"PLT": ...}``), each of shape (n_patients,)."""
-
-    @property
-    def observed_rows(self) -> dict[str, int]:
-        """The state row of each output of :meth:`observe` (outputs are states)."""
-
-    def max_rate(self) -> np.ndarray:
-        """Per-patient bound on the model's rate constants (1/day), for step control."""
-
-    def subset(self, idx) -> "PDModel":
-        """The same model restricted to patients ``idx``."""
-
-    @classmethod
-    def concatenate(cls, models: Sequence["PDModel"]) -> "PDModel":
-        """One model of the patients of ``models``, in order."""
-
-
-@dataclass(frozen=True)
-class ModelState:
-    """All patients' model states at one time.
-
-    ``y`` has shape ``(n_states, n_patients)``: the PK rows of :data:`PK_STATES` first,
-    then the rows of each PD model in the order given to :meth:`PKModel.advance`.
-    ``day`` is the time since the first dose (days).
-    """
-
-    y: np.ndarray
-    day: float = 0.0
-
-
-@dataclass(frozen=True)
-class CycleResult:
-    """One cycle of all patients: trajectories on a time grid and the end state.
-
-    Attributes
-    ----------
-    state : ModelState
-        End state, to continue from with the next call of :meth:`PKModel.advance`.
-    times : numpy.ndarray
-        Times (days since the start of this cycle's infusion) of the recorded points.
-    concentrations : dict
-        ``"ADC"``, ``"TAb"``, ``"payload"`` (ug/mL), each of shape (patients, times).
-    outputs : dict
-        PD outputs (e.g. ``"PLT"``), each of shape (patients, times).
-    auc : dict
-        ``"ADC"`` and ``"TAb"`` AUC over the cycle (ug*day/mL), shape (patients,).
-    cmax : dict
-        Largest recorded concentration per analyte, shape (patients,).
-    """
-
-    state: ModelState
-    times: np.ndarray
-    concentrations: dict[str, np.ndarray]
-    outputs: dict[str, np.ndarray] = field(default_factory=dict)
-    auc: dict[str, np.ndarray] = field(default_factory=dict)
-    cmax: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def select(self, start: int, stop: int) -> "CycleResult":
-        """The patients ``start:stop`` (0-based, a view of the same arrays)."""
-        rows = slice(start, stop)
-        pick = lambda d: {k: v[rows] for k, v in d.items()}  # noqa: E731
-        return CycleResult(ModelState(self.state.y[:, rows], self.state.day), self.times, pick(self.concentrations),
-                           pick(self.outputs), pick(self.auc), pick(self.cmax))
 
 
 class PKModel:
@@ -304,7 +227,8 @@ class PKModel:
         """ADC, TAb and payload concentrations (ug/mL) from the PK rows of ``y``."""
         return {"ADC": y[0] / self.vc, "TAb": (y[0] + y[2]) / self.vc, "payload": y[4] / self._pay_v}
 
-    def _dose_mg(self, dose_mg_per_kg) -> np.ndarray:
+    def compute_dose_mg(self, dose_mg_per_kg) -> np.ndarray:
+        """Doses in mg (mg/kg x weight), validated: one per patient, >= 0 (0 = held)."""
         d = np.broadcast_to(np.asarray(dose_mg_per_kg, dtype=float), (self.n_patients,))
         if np.any(~np.isfinite(d)) or np.any(d < 0):
             raise InputError("dose_mg_per_kg", "doses >= 0 in mg/kg (0 = held), one per patient", np.asarray(dose_mg_per_kg).tolist())
@@ -359,7 +283,7 @@ class PKModel:
         InputError
             If a dose is negative or the state does not match this model.
         """
-        dose = self._dose_mg(dose_mg_per_kg)
+        dose = self.compute_dose_mg(dose_mg_per_kg)
         infusion_hours = check_real(infusion_hours, "infusion_hours", minimum=0.25, maximum=6.0)
         days = check_real(days, "days", minimum=0.0, strict=True)
         output_dt = check_real(output_dt, "output_dt", minimum=0.0, strict=True)
@@ -519,87 +443,15 @@ class PKModel:
         return new
 
     def solve_analytic(self, dose_mg_per_kg, infusion_hours: float, times) -> dict[str, np.ndarray]:
-        """Closed-form ADC and TAb concentrations after one dose (linear models only).
+        """Closed-form ADC and TAb after one dose (linear models only): :func:`doseflow.insilico.pk_sampling.compute_analytic_concentrations`."""
+        from doseflow.insilico.pk_sampling import compute_analytic_concentrations
 
-        ADC is a linear 2-compartment system with clearance CL + k_dec Vc, TAb one with
-        clearance CL (:func:`compute_two_compartment_infusion`).
+        return compute_analytic_concentrations(self, dose_mg_per_kg, infusion_hours, times)
 
-        Raises
-        ------
-        ConfigError
-            If the model has Michaelis-Menten elimination (``vmax > 0``).
-        """
-        if np.any(self.vmax > 0):
-            raise ConfigError("params.vmax", "0 for the analytic solution (linear model)", self.params.vmax, "Use advance() for Michaelis-Menten elimination.")
-        dose = self._dose_mg(dose_mg_per_kg)
-        t_inf = check_real(infusion_hours, "infusion_hours", minimum=0.0, strict=True) / 24.0
-        adc = compute_two_compartment_infusion(self.cl + self.k_dec * self.vc, self.vc, self.q, self.vp, dose, t_inf, times)
-        tab = compute_two_compartment_infusion(self.cl, self.vc, self.q, self.vp, dose, t_inf, times)
-        return {"ADC": adc, "TAb": tab}
+    def sample(self, doses_mg_per_kg, rng, *, schedule: SamplingSchedule = PHASE1A_SCHEDULE, infusion_hours: float = 0.5,
+               cycle_days: float = 21.0, lloq: float = 0.0) -> pd.DataFrame:
+        """Simulated PK samples with residual error: :func:`doseflow.insilico.pk_sampling.sample_pk`."""
+        from doseflow.insilico.pk_sampling import sample_pk
 
-    def sample(
-        self,
-        doses_mg_per_kg,
-        rng,
-        *,
-        schedule: SamplingSchedule = PHASE1A_SCHEDULE,
-        infusion_hours: float = 0.5,
-        cycle_days: float = 21.0,
-        lloq: float = 0.0,
-    ) -> pd.DataFrame:
-        """Simulated PK samples of a phase Ia schedule, with residual error.
-
-        Parameters
-        ----------
-        doses_mg_per_kg : array_like of shape (cycles, patients) or (cycles,)
-            Dose per cycle (mg/kg; 0 = held).
-        rng : numpy.random.Generator or int
-            Source of the residual errors.
-        schedule : SamplingSchedule, optional
-            Sampling times (default :data:`PHASE1A_SCHEDULE`).
-        infusion_hours, cycle_days : float, optional
-            Infusion duration (hours) and cycle length (days).
-        lloq : float, optional
-            Lower limit of quantification (ug/mL); results below are NaN and flagged.
-
-        Returns
-        -------
-        pandas.DataFrame
-            One row per patient (0-based index), cycle (1-based), sample and analyte:
-            ``patient, cycle, label, day, analyte, concentration, value, blq``. ``day`` is
-            days since the first dose; ``concentration`` the model value and ``value`` the
-            simulated result (proportional + additive error for ADC and TAb, proportional
-            only for payload, whose additive term is on the antibody scale).
-        """
-        gen = validate_generator(rng)
-        d = np.asarray(doses_mg_per_kg, dtype=float)
-        if d.ndim == 1:
-            d = np.repeat(d[:, None], self.n_patients, axis=1)
-        if d.ndim != 2 or d.shape[1] != self.n_patients or d.shape[0] < 1:
-            raise InputError("doses_mg_per_kg", f"an array of shape (cycles, {self.n_patients})", d.shape)
-        check_int(d.shape[0], "number of cycles", minimum=1)
-        t_inf = infusion_hours / 24.0
-        state = self.initial_state()
-        frames = []
-        res = self.params.residual
-        for c in range(d.shape[0]):
-            labels, times = schedule.times_for(c + 1, t_inf)
-            cyc = self.advance(state, d[c], infusion_hours=infusion_hours, days=cycle_days, record_times=times)
-            idx = np.array([int(np.argmin(np.abs(cyc.times - t))) for t in times])
-            for analyte, conc in cyc.concentrations.items():
-                f = conc[:, idx]
-                err = res if analyte != "payload" else type(res)(res.proportional, 0.0)
-                val, blq = compute_observations(f, err, gen, lloq=lloq)
-                frames.append(pd.DataFrame({
-                    "patient": np.repeat(np.arange(self.n_patients), len(idx)),
-                    "cycle": c + 1,
-                    "label": np.tile(labels, self.n_patients),
-                    "day": np.tile(state.day + times, self.n_patients),
-                    "analyte": analyte,
-                    "concentration": f.ravel(),
-                    "value": val.ravel(),
-                    "blq": blq.ravel(),
-                }))
-            state = cyc.state
-        return pd.concat(frames, ignore_index=True)
-
+        return sample_pk(self, doses_mg_per_kg, rng, schedule=schedule, infusion_hours=infusion_hours,
+                         cycle_days=cycle_days, lloq=lloq)

@@ -33,6 +33,7 @@ import numpy as np
 
 from doseflow.checks import check_int
 from doseflow.insilico.headline import compute_headline
+from doseflow.insilico.pk_params import PHASE1A_SCHEDULE
 from doseflow.insilico.trial_enrolment import (
     assign_expansion,
     compute_cutoff_days,
@@ -103,7 +104,10 @@ def simulate_trials(preset, n_trials: int, seed=None, *, rng: np.random.Generato
         Source of randomness; every draw comes from it, in a fixed order, so the result
         depends on the seed alone.
     keep_records : bool
-        Keep per-cycle and per-scan detail (needed by :func:`simulate_trial`).
+        Keep per-cycle and per-scan detail (needed by :func:`simulate_trial`), with the
+        ADC/TAb concentrations at the PK sampling times of
+        :data:`doseflow.insilico.pk_params.PHASE1A_SCHEDULE` (cycle 1 then records its
+        2, 4 and 8 h samples on the integration grid too).
     advance : callable, optional
         Integrator of a cycle, ``PKModel.advance`` by default
         (:func:`doseflow.insilico.toxicity.simulate_cycle`); the patients' results do not
@@ -129,7 +133,8 @@ def simulate_trials(preset, n_trials: int, seed=None, *, rng: np.random.Generato
     gen = rng if rng is not None else np.random.default_rng(seed)
     gen = validate_generator(gen)
     cfg = preset.trial
-    pot = simulate_potential_outcomes(preset, n_trials, gen, advance=advance)
+    pk_times = PHASE1A_SCHEDULE.times_for(1, cfg.infusion_hours / 24.0)[1] if keep_records else ()
+    pot = simulate_potential_outcomes(preset, n_trials, gen, advance=advance, record_times=pk_times)
     esc = run_escalation(preset.design, pot.dlt, max_n=cfg.n_patients, grade2_outcomes=pot.grade2)
     level, expansion = assign_expansion(esc.level, esc.mtd, expansion_levels=cfg.expansion_levels)
     arrival = sample_arrival_days(n_trials, cfg.n_patients, cfg.accrual_per_day, gen)

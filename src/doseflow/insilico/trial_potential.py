@@ -73,7 +73,8 @@ class PotentialOutcomes:
         return np.asarray(patient) * self.n_levels + np.asarray(level)
 
 
-def simulate_potential_outcomes(preset, n_trials: int, rng: np.random.Generator, *, advance=None) -> PotentialOutcomes:
+def simulate_potential_outcomes(preset, n_trials: int, rng: np.random.Generator, *, advance=None,
+                                record_times=()) -> PotentialOutcomes:
     """Draw ``n_trials`` x ``n_patients`` virtual patients and simulate cycle 1 at every level.
 
     Parameters
@@ -86,6 +87,9 @@ def simulate_potential_outcomes(preset, n_trials: int, rng: np.random.Generator,
         The only source of randomness.
     advance : callable, optional
         Integrator of a cycle (:func:`doseflow.insilico.toxicity.simulate_cycle`).
+    record_times : sequence of float, optional
+        Further times (days after the dose) recorded exactly on the cycle-1 trajectories,
+        e.g. the PK sampling times a single trial with records keeps.
 
     Returns
     -------
@@ -112,7 +116,8 @@ def simulate_potential_outcomes(preset, n_trials: int, rng: np.random.Generator,
     pk_t, tox_t = pk.subset(tiled), tox.subset(tiled)
     doses = np.tile(np.asarray(cfg.dose_levels), n)
     out = simulate_cycle(pk_t, tox_t, pk_t.initial_state([tox_t]), doses, rng,
-                         infusion_hours=cfg.infusion_hours, days=cfg.cycle_days, lab_days=cfg.lab_days, advance=advance)
+                         infusion_hours=cfg.infusion_hours, days=cfg.cycle_days, lab_days=cfg.lab_days,
+                         record_times=tuple(record_times), advance=advance)
     dlt, reason = evaluate_dlt(preset.dlt, out.toxicity, rng)
     g2 = np.zeros(n * n_lev, dtype=bool)
     for g in out.toxicity.grades.values():

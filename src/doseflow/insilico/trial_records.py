@@ -3,7 +3,9 @@
 :func:`build_trial_data` turns a simulated trial (:func:`doseflow.insilico.trial.simulate_trials`
 with ``keep_records=True``, one trial) into a :class:`doseflow.insilico.trial_data.VirtualTrialData`
 (the tables :mod:`doseflow.insilico.sdtm` writes as SDTM). Days are since each patient's
-first dose; nothing is recorded after the patient's data cut-off or death.
+first dose; nothing is recorded after the patient's data cut-off or death, and no lab
+draw or AE onset after the end of treatment (the engine's worst grades, the headline TRAE
+figures, count exactly these draws and AEs: :func:`doseflow.insilico.trial_treatment.treat_patients`).
 
 Modelling choices (said once here):
 
@@ -14,7 +16,12 @@ Modelling choices (said once here):
   first draw back at baseline grade, grade the worst of the run, ongoing (NaN) if the run
   reaches the patient's last draw;
 - hazard AEs (pyrexia, nausea, anaemia, ...) start uniformly within 7 days after the dose
-  of the cycle they occur in and last an exponential time with the term's mean duration;
+  of the cycle they occur in, or before the patient's end of treatment, death or cut-off
+  if that comes first (the cycle's event happened; it is dated inside the observed part
+  of the cycle), and last an exponential time with the term's mean duration;
+- PK samples are the ADC and TAb concentrations the treatment loop integrated at the
+  sampling times (:data:`doseflow.insilico.pk_params.PHASE1A_SCHEDULE`, doses given only)
+  plus residual error; BLQ values are NaN;
 - serious = grade >= 4 (assumption: life-threatening events are serious); an AE counts as
   the DLT when the patient had a DLT and the AE is of grade >= 3 and starts in the DLT
   window; the action taken is the cycle's dose-modification decision for AEs of grade
@@ -29,11 +36,11 @@ import numpy as np
 import pandas as pd
 
 from doseflow.ctcae import grade_lab
-from doseflow.insilico.pk_params import PHASE1A_SCHEDULE
 from doseflow.insilico.recist_scan import NOT_DONE, label_responses
 from doseflow.insilico.toxicity import ALT_INCREASED, AST_INCREASED, THROMBOCYTOPENIA
 from doseflow.insilico.trial_data import COLUMNS, VirtualTrialData
 from doseflow.insilico.trial_treatment import ACTION_LABELS, ACTION_NONE
+from doseflow.insilico.variability import compute_observations
 
 __all__ = ["SOC_BY_TERM", "TUMOUR_TYPE_LABELS", "LAB_RANGES", "build_trial_data"]
 
@@ -59,20 +66,33 @@ _SITES = {"breast": "breast", "gastric_gej": "stomach", "salivary_gland": "parot
 _OTHER_SITES = ("liver", "lung", "peritoneum", "adrenal gland")
 
 
-def _labs(preset, batch, flat, horizon, stop_day, tox) -> pd.DataFrame:
+def _labs(preset, batch, flat, last_day, tox) -> pd.DataFrame:
+    """Baseline and scheduled draws (``lab_days`` after each dose) up to each patient's ``last_day``."""
     cfg = preset.trial
     base = tox.baseline()
-    frames = [pd.DataFrame({"patient": np.arange(1, flat.size + 1), "test": code, "day": -1.0,
-                            "value": base[code], "baseline": True}) for code in ("PLT", "AST", "ALT")]
+    codes = ("PLT", "AST", "ALT")
+    lab_days = np.asarray(cfg.lab_days, dtype=float)
+    pid, test, day, value = [], [], [], []
+    for code in codes:
+        pid.append(np.arange(1, flat.size + 1))
+        test.append(np.full(flat.size, code, dtype=object))
+        day.append(np.full(flat.size, -1.0))
+        value.append(base[code])
     for log in batch.treatment.cycles:
-        for d in cfg.lab_days:
-            col = int(np.argmin(np.abs(log.times - d)))
-            day = log.start_day + d
-            keep = (day <= horizon[log.who]) & (day <= stop_day[log.who])
-            for code in ("PLT", "AST", "ALT"):
-                frames.append(pd.DataFrame({"patient": log.who[keep] + 1, "test": code, "day": day,
-                                            "value": log.labs[code][keep, col], "baseline": False}))
-    labs = pd.concat(frames, ignore_index=True).sort_values(["patient", "test", "day"], kind="mergesort")
+        cols = np.array([int(np.argmin(np.abs(log.times - d))) for d in lab_days], dtype=int)
+        days = log.start_day + lab_days
+        keep = days[None, :] <= last_day[log.who][:, None]  # (patients, draws)
+        w, j = np.nonzero(keep)
+        for code in codes:
+            pid.append(log.who[w] + 1)
+            test.append(np.full(w.size, code, dtype=object))
+            day.append(days[j])
+            value.append(log.labs[code][w, cols[j]])
+    n_base = 3 * flat.size
+    values = np.concatenate(value)
+    labs = pd.DataFrame({"patient": np.concatenate(pid), "test": np.concatenate(test), "day": np.concatenate(day),
+                         "value": values, "baseline": np.arange(values.size) < n_base})
+    labs = labs.sort_values(["patient", "test", "day"], kind="mergesort")
     rng = labs["test"].map(LAB_RANGES)
     labs["unit"] = [r[0] for r in rng]
     labs["lln"] = [r[1] for r in rng]
@@ -111,20 +131,58 @@ def _lab_episodes(labs: pd.DataFrame, tox_params) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["patient", "start_day", "end_day", "grade", "term"])
 
 
-def _hazard_episodes(preset, batch, rng) -> pd.DataFrame:
+def _hazard_episodes(preset, batch, rng, last_day) -> pd.DataFrame:
+    """Hazard AEs of every treated cycle, onset uniform within 7 days of the dose and before ``last_day``."""
     lab_terms = set(_LAB_TERM.values())
     mean_dur = {h.term: h.mean_duration_days for h in preset.toxicity.hazards}
-    rows = []
+    cols = {k: [] for k in ("patient", "start_day", "end_day", "grade", "term")}
     for log in batch.treatment.cycles:
+        window = np.clip(last_day[log.who] - log.start_day, 0.0, 7.0)
         for term, g in log.grades.items():
             if term in lab_terms:
                 continue
             hit = np.flatnonzero(np.asarray(g) > 0)
-            onset = log.start_day + rng.uniform(0.0, 7.0, hit.size)
+            onset = log.start_day + rng.uniform(0.0, 1.0, hit.size) * window[hit]
             dur = rng.exponential(mean_dur.get(term, 3.0), hit.size)
-            rows.append(pd.DataFrame({"patient": log.who[hit] + 1, "start_day": onset, "end_day": onset + dur,
-                                      "grade": np.asarray(g)[hit], "term": term}))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["patient", "start_day", "end_day", "grade", "term"])
+            for k, v in (("patient", log.who[hit] + 1), ("start_day", onset), ("end_day", onset + dur),
+                         ("grade", np.asarray(g)[hit]), ("term", np.full(hit.size, term, dtype=object))):
+                cols[k].append(v)
+    if not cols["patient"]:
+        return pd.DataFrame(columns=list(cols))
+    return pd.DataFrame({k: np.concatenate(v) for k, v in cols.items()})
+
+
+def _pk_samples(preset, cycles, horizon, stop_day, rng) -> pd.DataFrame:
+    """PK rows from the concentrations the treatment loop kept at the sampling times.
+
+    Residual error Y = F (1 + e1) + e2 and BLQ as in
+    :func:`doseflow.insilico.variability.compute_observations`; a pre-dose sample is
+    drawn 30 minutes before the infusion.
+    """
+    cfg = preset.trial
+    parts = {k: [] for k in ("patient", "analyte", "cycle", "day", "nominal_hours", "conc")}
+    for log in cycles:
+        if not log.concentrations:
+            continue
+        pre = np.array([label == "pre-dose" for label in log.pk_labels])
+        sample_day = log.start_day + log.pk_times - np.where(pre, 0.5 / 24.0, 0.0)
+        nominal = np.where(pre, -0.5, np.round(np.asarray(log.pk_times) * 24.0, 4))
+        keep = ((log.dose > 0)[:, None] & (sample_day[None, :] <= horizon[log.who][:, None])
+                & (sample_day[None, :] <= stop_day[log.who][:, None]))
+        w, j = np.nonzero(keep)
+        for analyte, label in (("ADC", "ADC"), ("TAb", "TAB")):
+            parts["patient"].append(log.who[w] + 1)
+            parts["analyte"].append(np.full(w.size, label, dtype=object))
+            parts["cycle"].append(np.full(w.size, log.cycle + 1))
+            parts["day"].append(sample_day[j])
+            parts["nominal_hours"].append(nominal[j])
+            parts["conc"].append(log.concentrations[analyte][w, j])
+    if not parts["patient"]:
+        return pd.DataFrame(columns=list(COLUMNS["pk"]))
+    cols = {k: np.concatenate(v) for k, v in parts.items()}
+    value, blq = compute_observations(cols.pop("conc"), preset.pk.residual, rng, lloq=cfg.pk_lloq_ug_ml)
+    rows = pd.DataFrame({**cols, "concentration": np.where(blq, np.nan, value), "lloq": cfg.pk_lloq_ug_ml})
+    return rows.sort_values(["patient", "cycle", "analyte", "day"], kind="mergesort").reset_index(drop=True)
 
 
 def build_trial_data(preset, batch, rng: np.random.Generator, *, seed: int = 0) -> VirtualTrialData:
@@ -156,6 +214,9 @@ def build_trial_data(preset, batch, rng: np.random.Generator, *, seed: int = 0) 
     horizon = cutoff - enrol
     death = tr.death_day
     stop_day = np.fmin(np.where(np.isnan(death), np.inf, death), np.inf)
+    # labs and hazard-AE onsets: up to the end of treatment, death and the cut-off (the
+    # engine's worst grades count the same draws, trial_treatment.treat_patients)
+    last_day = np.fmin(np.minimum(tr.end_day, horizon), death)
     n = flat.size
     pid = np.arange(1, n + 1)
     levels = np.asarray(cfg.dose_levels)
@@ -180,8 +241,8 @@ def build_trial_data(preset, batch, rng: np.random.Generator, *, seed: int = 0) 
                           "dose_mg_kg": dose_mat[e_idx, c_idx], "dose_mg": dose_mat[e_idx, c_idx] * pop.weight_kg[flat][e_idx],
                           "infusion_min": cfg.infusion_hours * 60.0}).sort_values(["patient", "cycle"]).reset_index(drop=True)
     tox = pot.tox.subset(flat)
-    labs = _labs(preset, batch, flat, horizon, stop_day, tox)
-    ae = pd.concat([_lab_episodes(labs, preset.toxicity), _hazard_episodes(preset, batch, rng)], ignore_index=True)
+    labs = _labs(preset, batch, flat, last_day, tox)
+    ae = pd.concat([_lab_episodes(labs, preset.toxicity), _hazard_episodes(preset, batch, rng, last_day)], ignore_index=True)
     ae["patient"] = ae["patient"].astype(np.int64)
     p_h = horizon[ae["patient"].to_numpy() - 1]
     p_death = stop_day[ae["patient"].to_numpy() - 1]
@@ -200,25 +261,8 @@ def build_trial_data(preset, batch, rng: np.random.Generator, *, seed: int = 0) 
     ae["serious"] = ae["grade"] >= 4
     ae["dlt"] = dlt[ae["patient"].to_numpy() - 1] & (ae["grade"].to_numpy() >= 3) & (ae["start_day"].to_numpy() < preset.dlt.window_days)
     ae = ae.sort_values(["patient", "start_day", "term"], kind="mergesort").reset_index(drop=True)
-    # PK samples of the doses given (held cycles have none), up to the cut-off
-    pk_rows = pd.DataFrame(columns=list(COLUMNS["pk"]))
-    if dose_mat.shape[1]:
-        sample = pot.pk.subset(flat).sample(dose_mat.T, rng, schedule=PHASE1A_SCHEDULE, infusion_hours=cfg.infusion_hours,
-                                            cycle_days=cfg.cycle_days, lloq=cfg.pk_lloq_ug_ml)
-        sample = sample[sample["analyte"].isin(["ADC", "TAb"])]
-        given = dose_mat[sample["patient"].to_numpy(), sample["cycle"].to_numpy() - 1] > 0
-        pre = (sample["label"] == "pre-dose").to_numpy()
-        sample_day = sample["day"].to_numpy() - np.where(pre, 0.5 / 24.0, 0.0)
-        keep = given & (sample_day <= horizon[sample["patient"].to_numpy()]) & (sample_day <= stop_day[sample["patient"].to_numpy()])
-        s = sample[keep]
-        nominal = (s["day"].to_numpy() - (s["cycle"].to_numpy() - 1) * cfg.cycle_days) * 24.0
-        pk_rows = pd.DataFrame({
-            "patient": s["patient"].to_numpy() + 1, "analyte": s["analyte"].replace({"TAb": "TAB"}).to_numpy(),
-            "cycle": s["cycle"].to_numpy(), "day": sample_day[keep],
-            "nominal_hours": np.where(pre[keep], -0.5, np.round(nominal, 4)),
-            "concentration": np.where(s["blq"].to_numpy(), np.nan, s["value"].to_numpy()),
-            "lloq": cfg.pk_lloq_ug_ml,
-        })
+    # PK samples of the doses given (held cycles have none), up to the cut-off and death
+    pk_rows = _pk_samples(preset, tr.cycles, horizon, stop_day, rng)
     # lesions, measurements, responses
     n_les = pop.n_lesions[flat]
     frac = pop.lesion_fraction[flat]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from doseflow.insilico.pk import ModelState
+from doseflow.insilico.pk_params import PHASE1A_SCHEDULE
 from doseflow.insilico.recist_scan import NOT_DONE, PD, ScanState, assess_scans, confirmed_best_response, sample_scan_days
 from doseflow.insilico.survival import compute_pfs, sample_deaths, sample_withdrawals
 from doseflow.insilico.toxicity import HAEMATOLOGICAL_TERMS, simulate_cycle
@@ -136,7 +137,11 @@ class CycleLog:
     ``who`` are positions in the treated-patient arrays; ``dose`` the mg/kg given (0 =
     held); ``labs`` PLT/AST/ALT trajectories (patients, times); ``grades`` the worst
     grade per term; ``action`` the decision after the cycle (:data:`ACTION_LABELS`);
-    ``times`` the trajectory times (days after the cycle's dose) of ``labs``.
+    ``times`` the trajectory times (days after the cycle's dose) of ``labs``;
+    ``pk_labels``/``pk_times`` the PK sampling schedule of the cycle (days after the dose)
+    and ``concentrations`` the integrated ``"ADC"`` and ``"TAb"`` concentrations (ug/mL) of
+    ``who`` at those times, shape (patients, samples): the trial's PK samples before
+    residual error (:mod:`doseflow.insilico.trial_records`).
     """
 
     cycle: int
@@ -147,6 +152,9 @@ class CycleLog:
     grades: dict[str, np.ndarray]
     action: np.ndarray
     times: np.ndarray
+    pk_labels: tuple[str, ...] = ()
+    pk_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    concentrations: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -197,8 +205,17 @@ def _predose_grade(tox, labs: dict[str, np.ndarray], times: np.ndarray, day: flo
     return worst
 
 
+def _count_lab_grades(tox, labs: dict[str, np.ndarray], cols: np.ndarray, draw_day: np.ndarray,
+                      limit: np.ndarray, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Worst treatment-emergent lab grade per term over the draws on or before ``limit``."""
+    at = tox.compute_grades({k: v[:, cols] for k, v in labs.items()})
+    counted = draw_day[None, :] <= limit[:, None]
+    return {term: np.where(counted & (g > base[term][:, None]), g, 0).max(axis=1, initial=0) for term, g in at.items()}
+
+
 def treat_patients(preset, pot, patient: np.ndarray, level: np.ndarray, horizon: np.ndarray,
-                   rng: np.random.Generator, *, keep_records: bool = False, advance=None) -> TreatmentResult:
+                   rng: np.random.Generator, *, keep_records: bool = False, advance=None,
+                   schedule=PHASE1A_SCHEDULE) -> TreatmentResult:
     """Treat the enrolled patients from their cycle-1 state until the end of treatment.
 
     Parameters
@@ -215,9 +232,14 @@ def treat_patients(preset, pot, patient: np.ndarray, level: np.ndarray, horizon:
         Days from first dose to the data cut-off (> 0).
     rng : numpy.random.Generator
     keep_records : bool
-        Keep per-cycle logs and per-scan detail for :mod:`doseflow.insilico.trial_records`.
+        Keep per-cycle logs and per-scan detail for :mod:`doseflow.insilico.trial_records`,
+        with the ADC and TAb concentrations at the PK sampling times of ``schedule``
+        (recorded exactly by the integrator; ``pot`` must have been simulated with the
+        schedule's cycle-1 times, :func:`doseflow.insilico.trial.simulate_trials` does so).
     advance : callable, optional
         Integrator of a cycle (:func:`doseflow.insilico.toxicity.simulate_cycle`).
+    schedule : doseflow.insilico.pk_params.SamplingSchedule, optional
+        PK sampling times kept with ``keep_records``.
 
     Returns
     -------
@@ -235,6 +257,13 @@ def treat_patients(preset, pot, patient: np.ndarray, level: np.ndarray, horizon:
     treatment, else censored at the last adequate scan (patients are not scanned after
     treatment ends, an assumption). Exposure duration = last dose day - first dose day +
     21 days (a full last cycle).
+
+    The worst grades (the headline TRAE figures) count exactly what the records hold: a lab
+    term's grade at the draws (``lab_days`` after each dose) on or before the end of
+    treatment, death and the horizon, if worse than the patient's baseline grade; a hazard
+    AE of every treated cycle (its onset is drawn in the part of the cycle before the end
+    of treatment, death and the horizon, :mod:`doseflow.insilico.trial_records`). The
+    dose-modification decision reads the whole cycle's grades.
     """
     cfg = preset.trial
     tau = cfg.cycle_days
@@ -271,6 +300,10 @@ def treat_patients(preset, pot, patient: np.ndarray, level: np.ndarray, horizon:
     worst: dict[str, np.ndarray] = {}
     logs: list[CycleLog] = []
     dose_by_cycle = []
+    tox_all = pot.tox.subset(patient)
+    base_grade = {k: v[:, 0] for k, v in tox_all.compute_grades({k: v[:, None] for k, v in tox_all.baseline().items()}).items()}
+    lab_days = np.asarray([d for d in cfg.lab_days if d <= tau], dtype=float)
+    t_inf = cfg.infusion_hours / 24.0
     max_c = min(cfg.max_cycles, int(np.ceil(horizon.max(initial=0.0) / tau)))
     for c in range(max_c):
         t0, t1 = c * tau, (c + 1) * tau
@@ -289,16 +322,18 @@ def treat_patients(preset, pot, patient: np.ndarray, level: np.ndarray, horizon:
                 grades = {k: np.asarray(v)[tiled[who]] for k, v in c1.toxicity.grades.items()}
                 times = c1.pk.times
                 auc[who] = c1.pk.auc["ADC"][tiled[who]]
+                conc = c1.pk.concentrations
+                conc_rows = tiled[who]
             else:
                 sub_pk, sub_tox = pot.pk.subset(patient[who]), pot.tox.subset(patient[who])
+                pk_times = schedule.times_for(c + 1, t_inf)[1] if keep else ()
                 out = simulate_cycle(sub_pk, sub_tox, ModelState(y[:, who], t0), dose[who], rng,
-                                     infusion_hours=cfg.infusion_hours, days=tau, lab_days=cfg.lab_days, advance=advance)
+                                     infusion_hours=cfg.infusion_hours, days=tau, lab_days=cfg.lab_days,
+                                     record_times=tuple(pk_times), advance=advance)
                 y[:, who] = out.state.y
                 labs, grades, times = out.labs, dict(out.toxicity.grades), out.pk.times
                 auc[who] = out.pk.auc["ADC"]
-            for term, g in grades.items():
-                cur_w = worst.setdefault(term, np.zeros(e, np.int64))
-                cur_w[who] = np.maximum(cur_w[who], g)
+                conc, conc_rows = out.pk.concentrations, slice(None)
             last_dose[who] = np.where(dose[who] > 0, t0, last_dose[who])
             predose = _predose_grade(sub_tox, labs, times, tau)
         # deaths (followed to the horizon), withdrawals (on treatment)
@@ -350,8 +385,20 @@ def treat_patients(preset, pot, patient: np.ndarray, level: np.ndarray, horizon:
             red[who] = mod.reductions
             hold_next[who] = mod.hold
             action[who] = mod.action
+            # worst grades: what the records hold (lab draws up to the end of treatment, death, horizon)
+            limit = np.fmin(np.minimum(end_day[who], horizon[who]), death[who])
+            lab_cols = np.array([int(np.argmin(np.abs(times - d))) for d in lab_days], dtype=int)
+            counted = dict(grades)
+            counted.update(_count_lab_grades(sub_tox, labs, lab_cols, t0 + lab_days, limit,
+                                             {k: v[who] for k, v in base_grade.items()}))
+            for term, g in counted.items():
+                cur_w = worst.setdefault(term, np.zeros(e, np.int64))
+                cur_w[who] = np.maximum(cur_w[who], g)
             if keep:
-                logs.append(CycleLog(c, t0, who, dose[who], labs, grades, mod.action, times))
+                labels, pk_t = schedule.times_for(c + 1, t_inf)
+                pk_cols = np.array([int(np.argmin(np.abs(times - t))) for t in pk_t], dtype=int)
+                kept = {a: conc[a][conc_rows][:, pk_cols] for a in ("ADC", "TAb")}
+                logs.append(CycleLog(c, t0, who, dose[who], labs, grades, mod.action, times, tuple(labels), pk_t, kept))
         if keep:
             dose_by_cycle.append(np.where(treat, dose, 0.0))
         on &= ~stop
