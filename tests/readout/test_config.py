@@ -152,3 +152,11 @@ def test_window_and_threshold_accepted_exactly_in_range(window, pct):
     c = parse_config(text)
     assert (c.safety.teae_window_days, c.safety.incidence_threshold_pct) == (window, pct)
     assert ReadoutConfig.from_dict(c.to_dict()) == c
+
+
+def test_death_window_days_is_optional_and_validated():
+    """[efficacy] death_window_days: absent = every death is a PFS event; a whole number >= 0 otherwise."""
+    assert parse_config("").efficacy.death_window_days is None
+    assert parse_config("[efficacy]\ndeath_window_days = 84").efficacy.death_window_days == 84
+    with pytest.raises(ConfigError, match=r"\[efficacy\] death_window_days: must be a whole number >= 0; got -1"):
+        parse_config("[efficacy]\ndeath_window_days = -1")

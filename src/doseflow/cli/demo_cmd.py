@@ -38,8 +38,9 @@ MARKER = ".doseflow-demo"
 #: The readout options of the demo, matching the virtual protocol of the gq1001 preset:
 #: efficacy in patients treated at >= 7.2 mg/kg, as the GQ1001 abstract reports it
 #: (Lemech et al., AACR 2023, CT178); SD needs a scan at least 35 days after the first dose
-#: (the week-6 scan with its +-7-day window); exposure runs to the end of the last 21-day
-#: cycle, as the in-silico engine counts it.
+#: (the week-6 scan with its +-7-day window); a death more than 84 days (two missed scans)
+#: after the last adequate scan is censored for PFS (FDA 2018); exposure runs to the end of
+#: the last 21-day cycle, as the in-silico engine counts it.
 DEMO_READOUT = """
 [population]
 exposure_to = "cycle_end"
@@ -48,6 +49,7 @@ exposure_to = "cycle_end"
 evaluable_min_dose = 7.2
 evaluable_dose_unit = "mg/kg"
 sd_min_days = 35
+death_window_days = 84
 """
 STEPS = ("virtual trial", "SDTM", "readout", "report")
 

@@ -60,6 +60,12 @@ class TrialConfig:
         (assumption: enrolment ended about six months before the 28 Dec 2022 cut-off).
     high_dose_mg_kg : float
         Threshold of the "high dose" efficacy population (>= 7.2 mg/kg in Lemech 2023).
+    pfs_death_window_days : float
+        A death without progression is a PFS event only within this many days of the last
+        adequate scan (or of the first dose without one); later, PFS is censored at that
+        scan. 84 = two missed 6-weekly scans (FDA 2018 guidance, Clinical Trial Endpoints
+        for the Approval of Cancer Drugs and Biologics, Appendix 1). The readout applies the
+        same rule with ``[efficacy] death_window_days``.
     reduce_nonhaem_grade, reduce_haem_grade : int
         A cycle with a non-haematological TRAE of at least ``reduce_nonhaem_grade`` (3) or
         a haematological one of at least ``reduce_haem_grade`` (4) reduces the next dose by
@@ -94,6 +100,7 @@ class TrialConfig:
     cutoff_date: str = ""
     followup_days: float = 180.0
     high_dose_mg_kg: float = 7.2
+    pfs_death_window_days: float = 84.0
     reduce_nonhaem_grade: int = 3
     reduce_haem_grade: int = 4
     max_reductions: int = 2
@@ -126,6 +133,7 @@ class TrialConfig:
                 raise ConfigError(f"{w}.{name}", "an ISO date YYYY-MM-DD", text) from None
         check_real(self.followup_days, f"{w}.followup_days", minimum=0.0)
         check_real(self.high_dose_mg_kg, f"{w}.high_dose_mg_kg", minimum=0.0)
+        check_real(self.pfs_death_window_days, f"{w}.pfs_death_window_days", minimum=0.0)
         for name in ("reduce_nonhaem_grade", "reduce_haem_grade", "hold_grade"):
             check_int(getattr(self, name), f"{w}.{name}", minimum=1, maximum=5)
         check_int(self.max_reductions, f"{w}.max_reductions", minimum=0)

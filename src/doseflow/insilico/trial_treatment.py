@@ -21,7 +21,7 @@ import numpy as np
 
 from doseflow.insilico.pk import ModelState
 from doseflow.insilico.pk_params import PHASE1A_SCHEDULE
-from doseflow.insilico.recist_scan import NOT_DONE, PD, ScanState, assess_scans, confirmed_best_response, sample_scan_days
+from doseflow.insilico.recist_scan import NE, NOT_DONE, PD, ScanState, assess_scans, confirmed_best_response, sample_scan_days
 from doseflow.insilico.survival import compute_pfs, sample_deaths, sample_withdrawals
 from doseflow.insilico.toxicity import HAEMATOLOGICAL_TERMS, simulate_cycle
 from doseflow.insilico.tumour import TumourState, advance_tumour, compute_tumour_sld, sample_tumour_parameters
@@ -253,9 +253,9 @@ def treat_patients(preset, pot, patient: np.ndarray, level: np.ndarray, horizon:
     the horizon) on the true SLD at the scan day, the tumour advanced with the cycle's ADC
     AUC, then the dose-modification decision (:func:`decide_dose_modification`). A PD scan
     ends treatment on the scan day; an AE discontinuation at the next planned dose. PFS
-    (:func:`doseflow.insilico.survival.compute_pfs`): the first PD scan, or death while on
-    treatment, else censored at the last adequate scan (patients are not scanned after
-    treatment ends, an assumption). Exposure duration = last dose day - first dose day +
+    (:func:`doseflow.insilico.survival.compute_pfs`): the first PD scan, or a death within
+    ``pfs_death_window_days`` of the last adequate scan (FDA 2018), else censored at the
+    last adequate scan (patients are not scanned after treatment ends, an assumption). Exposure duration = last dose day - first dose day +
     21 days (a full last cycle).
 
     The worst grades (the headline TRAE figures) count exactly what the records hold: a lab
@@ -402,8 +402,10 @@ def treat_patients(preset, pot, patient: np.ndarray, level: np.ndarray, horizon:
         if keep:
             dose_by_cycle.append(np.where(treat, dose, 0.0))
         on &= ~stop
-    pfs_death = np.where(end_reason == _DEATH, death, np.nan)
-    last_scan = np.max(np.where(resp > 0, rday, 0.0), axis=1)
+    # the last adequate scan: a response of CR, PR, SD or PD (not NE, not a scan not done)
+    last_scan = np.max(np.where((resp != NOT_DONE) & (resp != NE), rday, 0.0), axis=1)
+    # a death counts for PFS within the window after the last adequate scan (FDA 2018)
+    pfs_death = np.where((death <= horizon) & (death <= last_scan + cfg.pfs_death_window_days), death, np.nan)
     pfs_t, pfs_e = compute_pfs(scans.progression_day, pfs_death, last_scan)
     bor = confirmed_best_response(resp, rday, sd_min_days=preset.recist.scan_interval_days - preset.recist.scan_window_days)
     any3 = np.zeros(e, bool)

@@ -48,6 +48,7 @@ dose limit)::
     conf_type = "log"                   # "log" | "log-log"
     alpha = 0.05
     unknown_response = "ne"             # "ne" | "exclude" | "error"
+    death_window_days = 84              # optional; absent: every death is a PFS event
 
     [adam]                  # sponsor ADaM datasets in the folder win over doseflow's derivation
     use = ["adsl", "adae", "adrs", "adtte", "adpc"]   # [] derives everything from SDTM
@@ -310,6 +311,11 @@ class EfficacyConfig:
     unknown_response : {"ne", "exclude", "error"}
         An RSSTRESC outside the RECIST codelist (an open query such as "CHECK"): read as
         NE and flagged (default; NE never improves a best response), left out, or an error.
+    death_window_days : int >= 0, optional
+        PFS and duration of response: a death without PD counts as an event only within
+        this many days of the last adequate assessment; later, the subject is censored at
+        that assessment (FDA 2018 guidance, Clinical Trial Endpoints, Appendix 1: death
+        after two or more missed assessments). Absent (default): every death counts.
     """
 
     evaluator: str = "INVESTIGATOR"
@@ -323,9 +329,12 @@ class EfficacyConfig:
     conf_type: str = "log"
     alpha: float = 0.05
     unknown_response: str = "ne"
+    death_window_days: int | None = None
 
     def __post_init__(self) -> None:
         w = "[efficacy] "
+        if self.death_window_days is not None:
+            _set(self, "death_window_days", check_int(self.death_window_days, w + "death_window_days", minimum=0))
         _set(self, "evaluator", check_choice(str(self.evaluator).upper() if isinstance(self.evaluator, str)
                                              else self.evaluator, w + "evaluator",
                                              ("INVESTIGATOR", "INDEPENDENT ASSESSOR")))

@@ -20,6 +20,7 @@ from doseflow.errors import ConfigError
 from doseflow.readout.adam import adrs_best_response, adtte_frame, describe_adae_methods
 from doseflow.readout.dlt import tabulate_dlt
 from doseflow.readout.efficacy import (
+    CensoringRules,
     derive_best_overall_response,
     derive_best_percent_change,
     derive_duration_of_response,
@@ -212,6 +213,7 @@ def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtt
         return 0, None
     rs_name = files[chosen["rs"]].path.name if rs is not None else None
     src = {"evaluator": e.evaluator, "unknown_response": e.unknown_response, "source": rs_name}
+    rules = CensoringRules(death_window_days=e.death_window_days)
     bor_opts = {"confirm_min_days": e.confirm_min_days, "sd_min_days": e.sd_min_days, "reference": e.reference}
     bors = {}
     for confirmed in (e.confirmation, not e.confirmation):
@@ -248,7 +250,7 @@ def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtt
             "source", "adtte"))
         used["dor"] = f"ADaM ADTTE {p.dor_param} ({adtte.attrs.get('source', 'adtte')})"
     elif rs is not None and bor is not None:
-        dor = derive_duration_of_response(rs, pop, bor=bor, **src)
+        dor = derive_duration_of_response(rs, pop, bor=bor, censor_rules=rules, **src)
         from_adrs = "ADRS" in used.get("bor_confirmed" if e.confirmation else "bor_unconfirmed", "")
         dor_methods = ("Duration of response from the first response that counts to PD or death (RECIST 1.1 sec. "
                        "4.4.3; FDA 2018)." + (" Responders and their first response date (ADT of the best "
@@ -266,9 +268,12 @@ def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtt
         pfs_methods = _adtte_methods(p.pfs_param, adtte.attrs.get("source", "adtte")) + f" Population: {words}."
         used["pfs"] = f"ADaM ADTTE {p.pfs_param} ({adtte.attrs.get('source', 'adtte')})"
     elif rs is not None:
-        pfs = derive_pfs(rs, pop, reference=e.reference, **src)
-        pfs_methods = (f"PFS from {e.reference} to the first PD or death; censoring as in FDA 2018 Appendix 1 "
-                       f"(doseflow.readout.efficacy.survival). Population: {words}.")
+        pfs = derive_pfs(rs, pop, reference=e.reference, censor_rules=rules, **src)
+        pfs_methods = (f"PFS from {e.reference} to the first PD or death"
+                       + (f" (a death more than {e.death_window_days} days after the last adequate assessment is "
+                          "censored at that assessment)" if e.death_window_days is not None else "")
+                       + "; censoring as in FDA 2018 Appendix 1 (doseflow.readout.efficacy.survival). "
+                       f"Population: {words}.")
         used["pfs"] = f"SDTM RS ({rs_name})"
     else:
         pfs = None
