@@ -83,7 +83,7 @@ def jobs(quick: bool) -> list[tuple[str, Callable[[], object], Callable[[object]
              lambda r: f"{len(r.patients)} patients"),
             (f"in-silico replicate study, {trials:,} trials, 2 workers",
              lambda: run_replicates(preset, n_trials=trials, seed=1, workers=2),
-             lambda r: f"{r.n_trials} trials"),
+             lambda r: f"{r.trials} trials; no DLT in {100 * r.no_dlt_fraction:.0f}%"),
         ]
     except ImportError as exc:  # the in-silico trial is optional for this script
         print(f"(in-silico jobs skipped: {exc})")
