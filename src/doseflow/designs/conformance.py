@@ -49,10 +49,10 @@ def check_design(design, states: list[TrialState] | None = None, *, n_levels: in
         field = dataclasses.fields(design)[0].name
         try:
             setattr(design, field, getattr(design, field))
+            frozen = False
         except dataclasses.FrozenInstanceError:
-            pass
-        else:
-            raise AssertionError(f"{type(design).__name__} configuration is not frozen")
+            frozen = True
+        assert frozen, f"{type(design).__name__} configuration is not frozen"
     assert pickle.loads(pickle.dumps(design)) == design, "configuration does not survive pickling"
     if states is None:
         states = random_count_states(n_levels, 300)
