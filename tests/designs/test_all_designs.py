@@ -81,3 +81,36 @@ def test_never_escalate_into_or_past_an_eliminated_level(name, case):
 @pytest.mark.parametrize("name", NAMES)
 def test_conformance_suite(name):
     assert check_design(make_design(name)) == 300
+
+
+def test_conformance_suite_catches_a_mutable_or_unsafe_design():
+    """A design that is not frozen, or that proposes an eliminated level, fails the suite."""
+    import dataclasses
+
+    from doseflow.core import Decision, MTDSelection
+
+    @dataclasses.dataclass
+    class Mutable:
+        target: float = 0.3
+
+        def decide(self, state):
+            return Decision("stay", 1, "always level 1")
+
+        def select_mtd(self, state):
+            return MTDSelection(None, (None,) * state.n_levels)
+
+    with pytest.raises(AssertionError, match="configuration is not frozen"):
+        check_design(Mutable())
+
+    @dataclasses.dataclass(frozen=True)
+    class Reckless:
+        target: float = 0.3
+
+        def select_mtd(self, state):
+            return MTDSelection(None, (None,) * state.n_levels)
+
+        def decide(self, state):
+            return Decision("escalate", state.n_levels, "always the top", eliminated=(state.n_levels,))
+
+    with pytest.raises(AssertionError, match="is eliminated"):
+        check_design(Reckless())
