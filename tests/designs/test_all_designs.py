@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doseflow.core import TrialState
+from doseflow.core import Decision, MTDSelection, TrialState
 from doseflow.designs import DESIGNS, check_design, make_design
 
 NAMES = list(DESIGNS)
@@ -83,34 +85,35 @@ def test_conformance_suite(name):
     assert check_design(make_design(name)) == 300
 
 
+@dataclasses.dataclass
+class _Mutable:
+    """A design whose configuration can be changed after creation."""
+
+    target: float = 0.3
+
+    def decide(self, state):
+        return Decision("stay", 1, "always level 1")
+
+    def select_mtd(self, state):
+        return MTDSelection(None, (None,) * state.n_levels)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Reckless:
+    """A frozen design that always proposes the top level while calling it eliminated."""
+
+    target: float = 0.3
+
+    def decide(self, state):
+        return Decision("escalate", state.n_levels, "always the top", eliminated=(state.n_levels,))
+
+    def select_mtd(self, state):
+        return MTDSelection(None, (None,) * state.n_levels)
+
+
 def test_conformance_suite_catches_a_mutable_or_unsafe_design():
     """A design that is not frozen, or that proposes an eliminated level, fails the suite."""
-    import dataclasses
-
-    from doseflow.core import Decision, MTDSelection
-
-    @dataclasses.dataclass
-    class Mutable:
-        target: float = 0.3
-
-        def decide(self, state):
-            return Decision("stay", 1, "always level 1")
-
-        def select_mtd(self, state):
-            return MTDSelection(None, (None,) * state.n_levels)
-
     with pytest.raises(AssertionError, match="configuration is not frozen"):
-        check_design(Mutable())
-
-    @dataclasses.dataclass(frozen=True)
-    class Reckless:
-        target: float = 0.3
-
-        def select_mtd(self, state):
-            return MTDSelection(None, (None,) * state.n_levels)
-
-        def decide(self, state):
-            return Decision("escalate", state.n_levels, "always the top", eliminated=(state.n_levels,))
-
+        check_design(_Mutable())
     with pytest.raises(AssertionError, match="is eliminated"):
-        check_design(Reckless())
+        check_design(_Reckless())
