@@ -236,7 +236,9 @@ def compute_observations(
     -------
     values : numpy.ndarray
         ``F (1 + e1) + e2``; NaN where the result is below ``lloq`` (or <= 0 when
-        ``lloq`` is 0), because such a value cannot be reported.
+        ``lloq`` is 0), because such a value cannot be reported, and where the model
+        concentration is 0 (no drug, e.g. before the first dose: the additive error
+        describes the assay's noise around drug that is there, it cannot create drug).
     blq : numpy.ndarray of bool
         True where the value was set to NaN (below the limit of quantification): the
         flag that says why.
@@ -246,6 +248,8 @@ def compute_observations(
     >>> v, blq = compute_observations([10.0, 0.0], ResidualError(0.0, 0.0), 0)
     >>> v.tolist(), blq.tolist()
     ([10.0, nan], [False, True])
+    >>> compute_observations([0.0, 0.0], ResidualError(0.0, 5.0), 1, lloq=0.06)[1].tolist()
+    [True, True]
     """
     lloq = check_real(lloq, "lloq", minimum=0.0)
     f = np.asarray(concentration, dtype=float)
@@ -253,5 +257,5 @@ def compute_observations(
     e1 = gen.standard_normal(f.shape) * error.proportional
     e2 = gen.standard_normal(f.shape) * error.additive
     y = f * (1.0 + e1) + e2
-    blq = (y < lloq) | (y <= 0.0) | np.isnan(y)
+    blq = (y < lloq) | (y <= 0.0) | np.isnan(y) | (f <= 0.0)
     return np.where(blq, np.nan, y), blq
