@@ -39,3 +39,15 @@ def test_errors_exit_2_with_one_line(tmp_path, capsys):
     assert err.startswith("error: --trials") and err.count("\n") == 1
     assert main(["insilico", "run", "--seed", "1", "--out", str(tmp_path), "--preset", "nope.toml"]) == 2
     assert "error: --preset" in capsys.readouterr().err
+
+
+def test_run_writes_xpt_that_the_readout_reads(tmp_path, capsys):
+    """--format xpt writes SAS transport files; `doseflow analyze` reads them like the CSV ones."""
+    assert main(["insilico", "run", "--seed", "1", "--out", str(tmp_path / "xpt"), "--format", "xpt", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["format"] == "sdtm-xpt" and all(f.endswith(".xpt") for f in summary["files"].values())
+    assert main(["analyze", str(tmp_path / "xpt"), "--out", str(tmp_path / "report"), "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert results["n_treated"] == summary["patients"] == 32
+    assert main(["insilico", "run", "--seed", "1", "--out", str(tmp_path / "x"), "--format", "sas"]) == 2
+    assert capsys.readouterr().err.strip() == "error: --format: must be one of 'csv', 'xpt'; got 'sas'."

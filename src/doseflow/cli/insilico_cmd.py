@@ -2,7 +2,7 @@
 
 JSON contracts:
 
-- ``insilico run --json``: ``{"seed": int, "preset": str, "out": str, "format": "sdtm-csv",
+- ``insilico run --json``: ``{"seed": int, "preset": str, "out": str, "format": "sdtm-csv"|"sdtm-xpt",
   "files": {name: path}, "patients": int, "dlt": int, "high_dose": int}``
 - ``insilico replicate --json``: :meth:`doseflow.insilico.replicate.ReplicateStudy.to_dict`,
   ``{"trials", "seed", "no_dlt_fraction", "medians": {...}, "percentiles": {figure: [p5, p95]}}``
@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from doseflow.checks import check_int
+from doseflow.checks import check_choice, check_int
 from doseflow.cli.app import app
 from doseflow.errors import ConfigError
 
@@ -35,22 +35,24 @@ def run_cmd(
     seed: int = typer.Option(..., "--seed", help="Seed (>= 0); the same seed gives the same trial."),
     out: Path = typer.Option(..., "--out", help="Folder to write the trial's SDTM datasets to."),
     preset: str = typer.Option("gq1001", "--preset", help="Packaged preset name or a TOML file."),
+    fmt: str = typer.Option("csv", "--format", help="SDTM file format: csv or xpt (SAS transport v5)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
-    """Simulate one virtual trial and write it as SDTM (CSV)."""
+    """Simulate one virtual trial and write it as SDTM (CSV or SAS XPT)."""
     from doseflow.insilico.preset import load_preset
     from doseflow.insilico.sdtm import write_virtual_sdtm
     from doseflow.insilico.trial import simulate_trial
 
     check_int(seed, "--seed", minimum=0)
+    check_choice(fmt, "--format", ("csv", "xpt"))
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", "a folder", str(out))
     p = load_preset(preset)
     data = simulate_trial(p, seed)
     out.mkdir(parents=True, exist_ok=True)
-    files, fmt = {k: str(v) for k, v in write_virtual_sdtm(data, out).items()}, "sdtm-csv"
+    files = {k: str(v) for k, v in write_virtual_sdtm(data, out, format=fmt).items()}
     pts = data.patients
-    summary = {"seed": seed, "preset": p.name, "out": str(out), "format": fmt, "files": files,
+    summary = {"seed": seed, "preset": p.name, "out": str(out), "format": f"sdtm-{fmt}", "files": files,
                "patients": int(len(pts)), "dlt": int(pts["dlt"].sum()),
                "high_dose": int((pts["dose_mg_kg"] >= p.trial.high_dose_mg_kg - 1e-9).sum())}
     if as_json:
