@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,21 +15,18 @@ import pytest
 from doseflow.cdisc import read_domain, read_sdtm, write_domain
 from doseflow.errors import ConfigError, DataError
 
-PHARMAVERSE = Path(__file__).parents[2] / ".." / "shared" / "data" / "pharmaverse" / "sdtm"
 SMALL = ("ae", "dm", "suppae", "rs_onco_recist", "tu_onco_recist", "tr_onco_recist")
 
 
 @pytest.fixture(scope="module")
-def originals():
-    if not PHARMAVERSE.is_dir():
-        pytest.skip("pharmaverse data not found at ../shared/data/pharmaverse")
-    return {stem: read_domain(PHARMAVERSE / f"{stem}.csv") for stem in SMALL}
+def originals(pharmaverse_dir):
+    return {stem: read_domain(pharmaverse_dir / f"{stem}.csv") for stem in SMALL}
 
 
-def test_file_names_in_any_case(tmp_path, originals):
+def test_file_names_in_any_case(tmp_path, originals, pharmaverse_dir):
     names = {"ae": "AE.CSV", "dm": "Dm.csv", "suppae": "SuppAE.Csv", "rs_onco_recist": "RS_ONCO_RECIST.csv"}
     for stem, name in names.items():
-        shutil.copy(PHARMAVERSE / f"{stem}.csv", tmp_path / name)
+        shutil.copy(pharmaverse_dir / f"{stem}.csv", tmp_path / name)
     data = read_sdtm(tmp_path)
     assert sorted(data.datasets) == sorted(names)
     for stem in names:
@@ -54,8 +50,8 @@ def test_xpt_round_trip_of_pharmaverse_datasets(tmp_path, originals):
     assert labels["AESEQ"] == "Sequence Number" and labels["AEDECOD"] == "Dictionary-Derived Term"
 
 
-def test_two_files_with_one_stem_are_an_error(tmp_path, originals):
-    shutil.copy(PHARMAVERSE / "dm.csv", tmp_path / "dm.csv")
+def test_two_files_with_one_stem_are_an_error(tmp_path, originals, pharmaverse_dir):
+    shutil.copy(pharmaverse_dir / "dm.csv", tmp_path / "dm.csv")
     write_domain(originals["dm"], tmp_path / "DM.xpt")
     with pytest.raises(DataError, match=re.escape(
         f"{tmp_path}: must be a folder with one file per dataset name; got ['DM.xpt', 'dm.csv']."

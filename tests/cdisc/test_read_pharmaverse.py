@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from doseflow.cdisc import read_sdtm
 
-PHARMAVERSE = Path(__file__).parents[2] / ".." / "shared" / "data" / "pharmaverse" / "sdtm"
 
 README_ROWS = {
     "dm": 306, "suppdm": 1197, "ds": 850, "ex": 591, "ae": 1191, "suppae": 1191, "lb": 59580,
@@ -36,10 +34,8 @@ README_SUBJECTS = {
 
 
 @pytest.fixture(scope="module")
-def sdtm():
-    if not PHARMAVERSE.is_dir():
-        pytest.skip("pharmaverse data not found at ../shared/data/pharmaverse")
-    return read_sdtm(PHARMAVERSE)
+def sdtm(pharmaverse_dir):
+    return read_sdtm(pharmaverse_dir)
 
 
 def test_every_file_is_read_with_the_readme_shape(sdtm):
@@ -132,11 +128,9 @@ def test_suppdm_population_flags_are_subject_level(sdtm):
     assert dm.loc[dm["ARM"] == "Screen Failure", "ITT"].isna().all()
 
 
-def test_prefer_selects_the_recist_family():
+def test_prefer_selects_the_recist_family(pharmaverse_dir):
     """prefer={'rs': 'rs_onco_recist'}: TU and TR follow the same family (8 subjects each)."""
-    if not PHARMAVERSE.is_dir():
-        pytest.skip("pharmaverse data not found at ../shared/data/pharmaverse")
-    data = read_sdtm(PHARMAVERSE, prefer={"RS": "rs_onco_recist"})
+    data = read_sdtm(pharmaverse_dir, prefer={"RS": "rs_onco_recist"})
     assert (data.chosen["rs"], data.chosen["tu"], data.chosen["tr"]) == (
         "rs_onco_recist", "tu_onco_recist", "tr_onco_recist")
     assert data.notes == [
