@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from numbers import Integral, Real
+from typing import Any
 
 from doseflow.errors import ConfigError, InputError
 
@@ -19,6 +20,7 @@ __all__ = [
     "check_real",
     "check_choice",
     "check_counts",
+    "check_bool_like",
 ]
 
 
@@ -111,3 +113,49 @@ def check_counts(
                 yi,
             )
     return n_out, y_out
+
+
+def check_bool_like(
+    value: Any, where: str, *, allow_none: bool = False, error: type[InputError] = ConfigError
+) -> bool | None:
+    """Return ``value`` as a Python bool (or None) if it is a boolean in any of its usual forms.
+
+    Accepts ``bool``, ``numpy.bool_``, the integers 0 and 1 (Python, NumPy or a database
+    driver's), the floats 0.0 and 1.0; with ``allow_none``, ``None``, NaN and ``pandas.NA``
+    give None (an outcome not known yet). Anything else, strings included, is an error: a
+    value such as ``"Y"`` must be recoded by the reader that knows its meaning.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_bool_like(np.bool_(True), "dlt"), check_bool_like(0, "dlt")
+    (True, False)
+    >>> check_bool_like(float("nan"), "dlt", allow_none=True) is None
+    True
+    >>> check_bool_like("yes", "dlt")
+    Traceback (most recent call last):
+    ...
+    doseflow.errors.ConfigError: dlt: must be True or False; got 'yes'.
+    """
+    expected = "True, False or None (pending)" if allow_none else "True or False"
+    if value is None:
+        if allow_none:
+            return None
+        raise error(where, expected, value)
+    if isinstance(value, bool):
+        return value
+    if type(value).__name__ in ("bool_", "bool") and hasattr(value, "item"):  # numpy.bool_
+        return bool(value.item())
+    if type(value).__name__ == "NAType":  # pandas.NA
+        if allow_none:
+            return None
+        raise error(where, expected, value)
+    if isinstance(value, Integral) and int(value) in (0, 1):
+        return bool(int(value))
+    if isinstance(value, Real) and not isinstance(value, Integral):
+        v = float(value)
+        if math.isnan(v) and allow_none:
+            return None
+        if v in (0.0, 1.0):
+            return v == 1.0
+    raise error(where, expected, value)

@@ -4,17 +4,22 @@
 :mod:`doseflow.checks`.
 """
 
-from doseflow.core.decision import ACTIONS, Action, Decision, MTDSelection
+from doseflow.core.decision import ACTIONS, COHORT_KINDS, Action, CohortKind, Decision, MTDSelection
 from doseflow.core.dose import DoseLevel, DosePlan
-from doseflow.core.state import PatientRecord, TrialState
+from doseflow.core.patient import ROLES, PatientRecord, Role
+from doseflow.core.state import TrialState
 
 __all__ = [
     "ACTIONS",
     "Action",
+    "COHORT_KINDS",
+    "CohortKind",
     "Decision",
     "DoseLevel",
     "DosePlan",
     "MTDSelection",
     "PatientRecord",
+    "ROLES",
+    "Role",
     "TrialState",
 ]

@@ -31,6 +31,16 @@ class DoseLevel:
     def __str__(self) -> str:
         return f"{self.amount:g} {self.unit}".strip()
 
+    def to_dict(self) -> dict:
+        """``{"label", "amount", "unit"}``, for JSON and database rows."""
+        return {"label": self.label, "amount": self.amount, "unit": self.unit}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DoseLevel":
+        """The inverse of :meth:`to_dict`; names a missing key."""
+        _require_keys(data, ("label", "amount"), "dose level")
+        return cls(str(data["label"]), data["amount"], str(data.get("unit", "")))
+
 
 @dataclass(frozen=True, slots=True)
 class DosePlan:
@@ -90,8 +100,36 @@ class DosePlan:
         self.check_level(number)
         return self.levels[number - 1]
 
+    def to_dict(self) -> dict:
+        """``{"levels": [{"label", "amount", "unit"}, ...]}``, lowest level first."""
+        return {"levels": [lv.to_dict() for lv in self.levels]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DosePlan":
+        """The inverse of :meth:`to_dict`.
+
+        Examples
+        --------
+        >>> plan = DosePlan.from_amounts([1.2, 2.4], "mg/kg")
+        >>> DosePlan.from_dict(plan.to_dict()) == plan
+        True
+        """
+        _require_keys(data, ("levels",), "dose plan")
+        levels = data["levels"]
+        if not isinstance(levels, (list, tuple)):
+            raise ConfigError("dose plan levels", "a list of dose levels", levels)
+        return cls(tuple(DoseLevel.from_dict(lv) for lv in levels))
+
     def check_level(self, number: object, where: str = "dose level") -> int:
         """Return ``number`` if it is a valid 1-based level of this plan, else raise."""
         if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= len(self):
             raise ConfigError(where, f"a dose level from 1 to {len(self)}", number)
         return number
+
+
+def _require_keys(data: object, keys: tuple[str, ...], where: str) -> None:
+    if not isinstance(data, dict):
+        raise ConfigError(where, "a mapping (JSON object)", data)
+    for key in keys:
+        if key not in data:
+            raise ConfigError(f"{where} key {key!r}", "present", None)

@@ -1,4 +1,4 @@
-"""Patients and the immutable trial state every design decides from.
+"""The immutable trial state every design decides from: the dose plan plus the patients so far.
 
 Outcome strings follow the notation of Brock's R package *escalation*: ``"1NNN 2NTN"``
 means three patients at level 1 without a DLT, then three at level 2 of whom the second
@@ -8,70 +8,44 @@ letter per patient, ``N`` (no DLT), ``T`` (DLT) or ``P`` (pending: still in the 
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
+from doseflow.checks import check_int
 from doseflow.core.dose import DosePlan
+from doseflow.core.patient import ROLES, PatientRecord
 from doseflow.errors import ConfigError, InputError, StateTransitionError
 
-__all__ = ["PatientRecord", "TrialState"]
+__all__ = ["TrialState"]
 
 _TOKEN = re.compile(r"^(\d+)([NTP]+)$")
-
-
-@dataclass(frozen=True, slots=True)
-class PatientRecord:
-    """One patient's dose and DLT outcome.
-
-    Attributes
-    ----------
-    id : str
-        Patient identifier.
-    dose_level : int
-        1-based dose level received.
-    dlt : bool or None
-        Dose-limiting toxicity in the DLT window; None while pending.
-    cohort : int
-        1-based cohort number.
-    enrolled_day : float
-        Study day of enrolment (days since the first patient).
-    dlt_day : float or None
-        Days from enrolment to the DLT, if any.
-    followup_day : float or None
-        Days of DLT-window follow-up completed (for time-to-event designs).
-    worst_grade : int or None
-        Worst CTCAE grade (0-5) of a treatment-related toxicity in the DLT window, if
-        known; accelerated titration switches to 3+3 on grade >= 2 (Simon et al. 1997).
-    """
-
-    id: str
-    dose_level: int
-    dlt: bool | None
-    cohort: int = 1
-    enrolled_day: float = 0.0
-    dlt_day: float | None = None
-    followup_day: float | None = None
-    worst_grade: int | None = None
-
-    def __post_init__(self) -> None:
-        if isinstance(self.dose_level, bool) or not isinstance(self.dose_level, int) or self.dose_level < 1:
-            raise ConfigError(f"patient {self.id!r} dose_level", "a 1-based dose level", self.dose_level)
-        if self.dlt is not None and not isinstance(self.dlt, (bool, np.bool_)):
-            raise ConfigError(f"patient {self.id!r} dlt", "True, False or None (pending)", self.dlt)
-        if self.worst_grade is not None and self.worst_grade not in range(6):
-            raise ConfigError(f"patient {self.id!r} worst_grade", "a CTCAE grade 0-5", self.worst_grade)
+_LETTER = {"N": False, "T": True, "P": None}
 
 
 @dataclass(frozen=True, slots=True)
 class TrialState:
     """The dose plan plus every patient enrolled so far; immutable.
 
-    Updating returns a new state (:meth:`with_cohort`, :meth:`with_record`). Per-level
-    views are 0-based NumPy arrays (``n_per_dose[0]`` is level 1); ``current_dose`` is a
-    1-based level.
+    Updating returns a new state (:meth:`with_cohort`, :meth:`with_record`,
+    :meth:`resolve`, :meth:`advance`). Per-level views are 0-based NumPy arrays
+    (``n_per_dose[0]`` is level 1); ``current_dose`` is a 1-based level: the level of the
+    last *escalation* cohort (backfill and expansion patients do not move it).
+
+    Attributes
+    ----------
+    plan : DosePlan
+    records : tuple of PatientRecord
+        In enrolment order.
+    current : int or None
+        1-based current dose; None before the first patient.
+    day : float or None
+        The calendar: study day "now" (days since the first patient); None when the trial
+        is followed in cohorts without a clock.
 
     Examples
     --------
@@ -83,18 +57,30 @@ class TrialState:
     plan: DosePlan
     records: tuple[PatientRecord, ...] = ()
     current: int | None = field(default=None)
+    day: float | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.plan, DosePlan):
+            raise ConfigError("trial state plan", "a DosePlan", type(self.plan).__name__)
         if not isinstance(self.records, tuple):
             object.__setattr__(self, "records", tuple(self.records))
         k = len(self.plan)
+        seen: set[str] = set()
         for r in self.records:
+            if not isinstance(r, PatientRecord):
+                raise ConfigError("trial state records", "PatientRecord objects", type(r).__name__)
             if r.dose_level > k:
-                raise ConfigError(
-                    f"patient {r.id!r} dose_level", f"a dose level from 1 to {k}", r.dose_level
-                )
+                raise ConfigError(f"patient {r.id!r} dose_level", f"a dose level from 1 to {k}", r.dose_level)
+            if r.id in seen:
+                raise ConfigError(f"patient {r.id!r}", "enrolled once (ids are unique)", r.id)
+            seen.add(r.id)
         if self.current is not None:
             self.plan.check_level(self.current, "current dose")
+        if self.day is not None:
+            d = float(self.day)
+            if isinstance(self.day, bool) or not math.isfinite(d) or d < 0:
+                raise ConfigError("trial state day", "a finite study day >= 0", self.day)
+            object.__setattr__(self, "day", d)
 
     # ----- construction -------------------------------------------------------------
     @classmethod
@@ -126,8 +112,10 @@ class TrialState:
             toxicity of grade >= 2 (recorded as ``worst_grade = 2``; the others as 0).
             Without it, ``worst_grade`` is unknown (None) for patients without a DLT.
 
-        Counts must already be checked (:func:`doseflow.checks.check_counts`); this
-        raises :class:`ConfigError` if they are inconsistent.
+        Raises
+        ------
+        ConfigError
+            If the counts are inconsistent (naming the level and the counts).
         """
         if isinstance(plan, int):
             plan = DosePlan.of_size(plan)
@@ -156,9 +144,7 @@ class TrialState:
                 else:
                     outcome = False
                     grade = None if grade2 is None else (2 if j - yi - pi < gi else 0)
-                records.append(
-                    PatientRecord(f"L{i + 1}-{j + 1}", i + 1, outcome, cohort=i + 1, worst_grade=grade)
-                )
+                records.append(PatientRecord(f"L{i + 1}-{j + 1}", i + 1, outcome, cohort=i + 1, worst_grade=grade))
         if current is None and records:
             current = max(r.dose_level for r in records)
         return cls(plan, tuple(records), current)
@@ -168,25 +154,28 @@ class TrialState:
         """Parse an outcome string such as ``"1NNN 2NTN"`` (see module docstring)."""
         if isinstance(plan, int):
             plan = DosePlan.of_size(plan)
+        if not isinstance(outcomes, str):
+            raise InputError("outcome string", "a text such as '1NNN 2NTN'", outcomes)
         state = cls(plan)
         for token in outcomes.split():
             m = _TOKEN.match(token)
             if not m:
                 raise InputError(
-                    f"outcome string token {token!r}",
-                    "a 1-based level followed by N, T or P letters, e.g. '2NTN'",
+                    f"outcome string token {token!r}", "a 1-based level followed by N, T or P letters, e.g. '2NTN'",
                     outcomes,
                 )
             level = int(m.group(1))
             plan.check_level(level, f"outcome string token {token!r} level")
-            state = state.with_cohort(level, [{"N": False, "T": True, "P": None}[c] for c in m.group(2)])
+            state = state.with_cohort(level, [_LETTER[c] for c in m.group(2)])
         return state
 
+    # ----- updates (each returns a new state) -----------------------------------------
     def with_record(self, record: PatientRecord) -> "TrialState":
-        """A new state with ``record`` appended; the current dose becomes its level."""
+        """A new state with ``record`` appended; an escalation patient moves the current dose."""
         if any(r.id == record.id for r in self.records):
             raise StateTransitionError(f"patient {record.id!r} is already enrolled")
-        return TrialState(self.plan, self.records + (record,), record.dose_level)
+        current = record.dose_level if record.role == "escalation" else self.current
+        return replace(self, records=self.records + (record,), current=current)
 
     def with_cohort(
         self,
@@ -194,23 +183,100 @@ class TrialState:
         dlts: Iterable[bool | None],
         *,
         worst_grades: Iterable[int | None] | None = None,
-        enrolled_day: float = 0.0,
+        enrolled_day: float | None = None,
+        role: str = "escalation",
     ) -> "TrialState":
-        """A new state with one cohort treated at ``level`` (1-based) appended."""
+        """A new state with one cohort treated at ``level`` (1-based) appended.
+
+        Patients get ids ``P1, P2, ...`` in enrolment order; ``enrolled_day`` defaults to
+        the state's clock (0 without one).
+        """
         self.plan.check_level(level)
+        if role not in ROLES:
+            raise ConfigError("role", "one of " + ", ".join(ROLES), role)
         dlts = list(dlts)
         grades = list(worst_grades) if worst_grades is not None else [None] * len(dlts)
         if len(grades) != len(dlts):
             raise ConfigError("worst_grades", f"one grade per patient ({len(dlts)})", grades)
+        day = enrolled_day if enrolled_day is not None else (self.day or 0.0)
         cohort = self.n_cohorts + 1
         start = len(self.records)
         new = tuple(
             PatientRecord(
-                f"P{start + j + 1}", level, d, cohort=cohort, enrolled_day=enrolled_day, worst_grade=g
+                f"P{start + j + 1}", level, d, cohort=cohort, enrolled_day=day, worst_grade=g, role=role,
+                followup_day=0.0 if d is None and self.day is not None else None,
             )
             for j, (d, g) in enumerate(zip(dlts, grades))
         )
-        return TrialState(self.plan, self.records + new, level)
+        current = level if role == "escalation" else self.current
+        return replace(self, records=self.records + new, current=current)
+
+    def record(self, patient_id: str) -> PatientRecord:
+        """The record of ``patient_id``; an :class:`InputError` names an unknown id."""
+        for r in self.records:
+            if r.id == patient_id:
+                return r
+        raise InputError("patient id", "a patient enrolled in this trial", patient_id)
+
+    def with_updated_record(self, record: PatientRecord) -> "TrialState":
+        """A new state in which the patient with ``record.id`` is replaced by ``record``.
+
+        This is how an entry is corrected; the caller keeps the old value (the conduct
+        layer writes it to the audit trail). The current dose is unchanged.
+        """
+        self.record(record.id)
+        return replace(self, records=tuple(record if r.id == record.id else r for r in self.records))
+
+    def resolve(
+        self, patient_id: str, dlt: bool, *, dlt_day: float | None = None, worst_grade: int | None = None
+    ) -> "TrialState":
+        """A new state in which a pending patient's DLT outcome is known.
+
+        Raises
+        ------
+        InputError
+            If no patient has that id.
+        StateTransitionError
+            If the patient's outcome is already known (correct it with
+            :meth:`with_updated_record` instead).
+        """
+        r = self.record(patient_id)
+        if not r.pending:
+            raise StateTransitionError(
+                f"patient {patient_id!r} already has a DLT outcome ({'DLT' if r.dlt else 'no DLT'}); "
+                "correct the entry instead of resolving it"
+            )
+        followup = r.followup_day
+        if self.day is not None:
+            followup = max(self.day - r.enrolled_day, 0.0)
+        updated = r.with_outcome(
+            dlt, dlt_day=dlt_day if dlt else None, followup_day=followup,
+            worst_grade=worst_grade if worst_grade is not None else r.worst_grade,
+        )
+        return self.with_updated_record(updated)
+
+    def advance(self, day: float) -> "TrialState":
+        """A new state whose clock reads ``day``; pending patients' follow-up is brought up to it.
+
+        ``followup_day`` of a pending patient becomes ``day - enrolled_day`` (never below 0).
+
+        Raises
+        ------
+        StateTransitionError
+            If ``day`` is before the state's clock (time does not run backwards).
+        """
+        try:
+            d = float(day)
+        except (TypeError, ValueError):
+            raise InputError("day", "a study day (number of days >= 0)", day) from None
+        if not math.isfinite(d) or d < 0:
+            raise InputError("day", "a finite study day >= 0", day)
+        if self.day is not None and d < self.day:
+            raise StateTransitionError(f"cannot move the clock back from day {self.day:g} to day {d:g}")
+        records = tuple(
+            r.with_outcome(None, followup_day=max(d - r.enrolled_day, 0.0)) if r.pending else r for r in self.records
+        )
+        return replace(self, records=records, day=d)
 
     # ----- derived views ------------------------------------------------------------
     @property
@@ -227,10 +293,10 @@ class TrialState:
 
     @property
     def current_dose(self) -> int | None:
-        """1-based level of the last cohort (None before the first patient)."""
+        """1-based level of the last escalation cohort (None before the first patient)."""
         return self.current
 
-    def _count(self, predicate) -> np.ndarray:
+    def _count(self, predicate: Callable[[PatientRecord], bool]) -> np.ndarray:
         out = np.zeros(len(self.plan), dtype=np.int64)
         for r in self.records:
             if predicate(r):
@@ -257,6 +323,23 @@ class TrialState:
         """DLTs per level (0-based array)."""
         return self._count(lambda r: r.dlt is True)
 
+    def followup_fraction(self, window_days: float) -> np.ndarray:
+        """Per record, the share of the DLT window completed: 1 for a known outcome.
+
+        A pending patient without a recorded follow-up is an error: a time-to-event design
+        cannot weight it.
+        """
+        out = np.ones(len(self.records))
+        for i, r in enumerate(self.records):
+            if r.pending:
+                if r.followup_day is None:
+                    raise InputError(
+                        f"patient {r.id!r} followup_day", "the days of DLT-window follow-up of a pending patient",
+                        None, "Time-to-event designs need the follow-up of every pending patient.",
+                    )
+                out[i] = min(r.followup_day / window_days, 1.0)
+        return out
+
     def to_outcomes(self) -> str:
         """The outcome string of this state, one token per cohort."""
         tokens: list[str] = []
@@ -269,3 +352,38 @@ class TrialState:
                 last = key
             tokens[-1] += letter
         return " ".join(tokens)
+
+    # ----- serialisation ------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """``{"plan", "records", "current", "day"}``: plain values a database row or API body holds.
+
+        Examples
+        --------
+        >>> s = TrialState.from_outcomes(3, "1NNN 2NTP")
+        >>> TrialState.from_dict(s.to_dict()) == s
+        True
+        """
+        return {
+            "plan": self.plan.to_dict(),
+            "records": [r.to_dict() for r in self.records],
+            "current": self.current,
+            "day": self.day,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrialState":
+        """The inverse of :meth:`to_dict`; errors name the bad key or record."""
+        if not isinstance(data, dict) or "plan" not in data:
+            raise ConfigError("trial state", "a mapping with a 'plan' key", data)
+        records = data.get("records", [])
+        if not isinstance(records, (list, tuple)):
+            raise ConfigError("trial state records", "a list of patient records", records)
+        current = data.get("current")
+        if current is not None:
+            current = check_int(current, "trial state current", minimum=1)
+        return cls(
+            DosePlan.from_dict(data["plan"]),
+            tuple(PatientRecord.from_dict(r) for r in records),
+            current,
+            data.get("day"),
+        )

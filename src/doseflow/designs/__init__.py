@@ -1,37 +1,58 @@
 """Dose-escalation designs: immutable configuration plus pure ``decide`` and ``select_mtd``.
 
-Rule-based: :class:`ThreePlusThree` (Storer 1989), :class:`AcceleratedTitration` (Simon et
-al. 1997), :class:`RollingSix` (Skolnik et al. 2008). Interval designs on one shared
-mechanism (:mod:`doseflow.designs.intervals`): :class:`BOIN` (Liu and Yuan 2015),
-:class:`Keyboard` (Yan et al. 2017), :class:`MTPI2` (Guo et al. 2017), :class:`I3Plus3`
-(Liu, Wang and Ji 2020).
+Families (one folder each): rule-based (:class:`ThreePlusThree`, Storer 1989;
+:class:`RollingSix`, Skolnik et al. 2008), interval designs on one shared mechanism
+(:class:`BOIN`, Liu and Yuan 2015; :class:`Keyboard`, Yan et al. 2017; :class:`MTPI2`, Guo et
+al. 2017; :class:`I3Plus3`, Liu, Wang and Ji 2020), and wrappers that add behaviour to any
+design (accelerated titration, stopping rules, no skipping, expansion;
+:mod:`doseflow.designs.wrappers`). The contract every design meets is in
+:mod:`doseflow.designs.base` and is checked by :func:`check_design`; the registry
+(:mod:`doseflow.designs.registry`) builds designs from config files and command-line flags.
 """
 
-from doseflow.designs.accelerated import AcceleratedTitration
-from doseflow.designs.base import ACTION_CODES, BatchDesign, DecisionTable, Design
-from doseflow.designs.boin import BOIN, boin_boundaries
+from doseflow.designs.base import DecisionTable, Design, DesignBase
+from doseflow.designs.batch import ACTION_CODES, BatchDecision, BatchState, PatientArrays
 from doseflow.designs.conformance import check_design
-from doseflow.designs.i3plus3 import I3Plus3
-from doseflow.designs.keyboard import MTPI2, Keyboard
-from doseflow.designs.registry import DESIGNS, TITLES, make_design
-from doseflow.designs.rolling_six import RollingSix
-from doseflow.designs.threeplusthree import ThreePlusThree
+from doseflow.designs.interval import BOIN, MTPI2, I3Plus3, Keyboard, boin_boundaries
+from doseflow.designs.registry import build_design, design_classes, design_from_options, wrapper_classes
+from doseflow.designs.rule_based import RollingSix, ThreePlusThree
+from doseflow.designs.wrappers import (
+    AcceleratedTitration,
+    DemandNAtDose,
+    Expansion,
+    NoEscalationAfterDLT,
+    NoSkipping,
+    StopAtNAtDose,
+    StopAtSampleSize,
+    StopWhenTooToxic,
+)
 
 __all__ = [
     "ACTION_CODES",
     "AcceleratedTitration",
-    "BatchDesign",
     "BOIN",
-    "DESIGNS",
+    "BatchDecision",
+    "BatchState",
     "DecisionTable",
+    "DemandNAtDose",
     "Design",
+    "DesignBase",
+    "Expansion",
     "I3Plus3",
     "Keyboard",
     "MTPI2",
+    "NoEscalationAfterDLT",
+    "NoSkipping",
+    "PatientArrays",
     "RollingSix",
-    "TITLES",
+    "StopAtNAtDose",
+    "StopAtSampleSize",
+    "StopWhenTooToxic",
     "ThreePlusThree",
     "boin_boundaries",
+    "build_design",
     "check_design",
-    "make_design",
+    "design_classes",
+    "design_from_options",
+    "wrapper_classes",
 ]

@@ -1,30 +1,38 @@
-"""What every dose-escalation design provides, and the decision table it can print.
+"""The design contract: what every dose-escalation design and wrapper provides.
 
-A design is immutable configuration (a frozen dataclass validated in ``__post_init__``)
-plus two pure functions of a :class:`~doseflow.core.TrialState`:
+A design is immutable configuration (a frozen dataclass whose options are fields made by
+:func:`doseflow.designs.options.option`, validated in ``__post_init__``) plus pure
+functions of the trial so far:
 
-- ``decide(state) -> Decision``: the next dose with the rule that fired;
-- ``select_mtd(state) -> MTDSelection``: the MTD at the end of the trial.
+- ``decide(state) -> Decision``: the next enrolment with the rule that fired (the
+  scalar reference of the rule);
+- ``select_mtd(state) -> MTDSelection``: the MTD at the end of the trial;
+- ``decide_batch(batch) -> BatchDecision``: the same rule over many simulated trials at
+  once (:mod:`doseflow.designs.batch`), agreeing with ``decide`` on every state;
+- ``select_mtd_batch(batch) -> array``: the MTD of many states at once;
+- ``start_dose``, ``first_cohort_size``, ``target`` (None for designs without one),
+  ``max_sample_size(n_levels)`` (None when the design never stops by itself: give it a
+  stopping rule), ``rules`` (every rule id ``decide`` can return), ``name``, ``title``
+  and ``citation``.
 
-Designs whose decision depends only on the per-level counts and the current level also
-provide ``decide_batch(n, y, current)``, a vectorised kernel over many simulated trials
-that must agree with ``decide`` on every state (checked by property tests), and
-``decision_table(max_n)`` for ``doseflow boundaries``.
+:class:`DesignBase` supplies the parts common to all: kernels that run the scalar rule
+once per distinct state (for designs without a hand-written kernel), the first cohort
+size read from the first decision, and serialisation through the registry.
+:func:`doseflow.designs.conformance.check_design` checks the contract.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
-from doseflow.core import Decision, MTDSelection, TrialState
+from doseflow.core import Decision, DosePlan, MTDSelection, TrialState
+from doseflow.designs.batch import BatchDecision, BatchState, decide_distinct_states, select_mtd_distinct_states
+from doseflow.designs.options import design_to_dict
 
-__all__ = ["Design", "BatchDesign", "DecisionTable", "ACTION_CODES"]
-
-#: Integer codes of actions in batch kernels (arrays over simulated trials).
-ACTION_CODES: dict[str, int] = {"de-escalate": -1, "stay": 0, "escalate": 1, "stop": 2}
+__all__ = ["Design", "DesignBase", "DecisionTable"]
 
 
 @runtime_checkable
@@ -32,26 +40,74 @@ class Design(Protocol):
     """A dose-escalation design: frozen configuration plus pure decision functions."""
 
     name: ClassVar[str]
+    title: ClassVar[str]
     citation: ClassVar[str]
+
+    @property
+    def start_dose(self) -> int: ...
+
+    @property
+    def first_cohort_size(self) -> int: ...
+
+    @property
+    def target(self) -> float | None: ...
+
+    @property
+    def rules(self) -> tuple[str, ...]: ...
 
     def decide(self, state: TrialState) -> Decision: ...
 
     def select_mtd(self, state: TrialState) -> MTDSelection: ...
 
+    def decide_batch(self, batch: BatchState) -> BatchDecision: ...
 
-@runtime_checkable
-class BatchDesign(Design, Protocol):
-    """A design whose rule depends on per-level counts and the current level only.
+    def select_mtd_batch(self, batch: BatchState, cache: dict | None = None) -> np.ndarray: ...
 
-    ``decide_batch`` takes ``n`` and ``y`` of shape (trials, levels), integer patient
-    and DLT counts, and ``current`` of shape (trials,), the 0-based current level. It
-    returns ``(action, next_index)``: action codes from :data:`ACTION_CODES` and the
-    0-based next level (-1 where the trial stops).
+    def max_sample_size(self, n_levels: int) -> int | None: ...
+
+
+class DesignBase:
+    """Defaults every design shares; subclasses are frozen dataclasses.
+
+    ``decide_batch`` and ``select_mtd_batch`` run the scalar rule once per distinct
+    count state (right for designs that decide from counts and the current level only;
+    designs that need more override them). ``first_cohort_size`` is the cohort size of the
+    decision on an empty trial. ``max_sample_size`` is None: the design does not stop by
+    itself.
     """
 
-    def decide_batch(
-        self, n: np.ndarray, y: np.ndarray, current: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]: ...
+    __slots__ = ()
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    citation: ClassVar[str] = ""
+    rules: ClassVar[tuple[str, ...]] = ()
+    #: Whether the design enrols while outcomes are pending, so that it can only be
+    #: simulated in calendar time (a scenario with arrivals and a DLT window).
+    needs_calendar: ClassVar[bool] = False
+
+    @property
+    def target(self) -> float | None:
+        return None
+
+    @property
+    def first_cohort_size(self) -> int:
+        first = self.decide(TrialState(DosePlan.of_size(max(self.start_dose, 1))))  # type: ignore[attr-defined]
+        return int(first.cohort_size or 0)
+
+    def decide_batch(self, batch: BatchState) -> BatchDecision:
+        return decide_distinct_states(self, batch)
+
+    def select_mtd_batch(self, batch: BatchState, cache: dict | None = None) -> np.ndarray:
+        """0-based MTD (-1: none) of every trial of ``batch``."""
+        return select_mtd_distinct_states(self, batch, cache)
+
+    def max_sample_size(self, n_levels: int) -> int | None:
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The design as plain values, ``{"design": name, option: value, ...}`` (registry form)."""
+        return design_to_dict(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,9 +19,9 @@ from typing import ClassVar
 import numpy as np
 from scipy import stats
 
-from doseflow.checks import check_choice, check_real
-from doseflow.core import MTDSelection, TrialState
-from doseflow.designs.intervals import IntervalDesign, describe_counts, select_isotonic_mtd
+from doseflow.designs.interval.mechanism import IntervalDesign, describe_counts
+from doseflow.designs.options import option
+from doseflow.errors import ConfigError
 
 __all__ = ["Keyboard", "MTPI2", "compute_key_edges"]
 
@@ -78,20 +78,14 @@ def compute_key_edges(target: float, eps1: float, eps2: float) -> tuple[np.ndarr
 class _KeyedDesign(IntervalDesign):
     """Shared configuration and table construction of Keyboard and MTPI2."""
 
-    eps1: float = 0.05
-    eps2: float = 0.05
-
-    def _validate_keys(self) -> None:
-        IntervalDesign._validate_common(self)
-        object.__setattr__(
-            self, "eps1", check_real(self.eps1, "eps1", minimum=0.0, maximum=self.target, strict=True)
-        )
-        object.__setattr__(
-            self, "eps2", check_real(self.eps2, "eps2", minimum=0.0, maximum=1.0 - self.target, strict=True)
-        )
+    eps1: float = option(0.05, help="Lower half-width of the target key: it starts at target - eps1.",
+                         minimum=0.0, maximum=1.0, exclusive=True)
+    eps2: float = option(0.05, help="Upper half-width of the target key: it ends at target + eps2.",
+                         minimum=0.0, maximum=1.0, exclusive=True)
 
     def __post_init__(self) -> None:
-        _KeyedDesign._validate_keys(self)
+        IntervalDesign.__post_init__(self)
+        check_target_interval(self)
 
     @abstractmethod
     def compute_key_scores(self, n: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -146,8 +140,8 @@ class Keyboard(_KeyedDesign):
         posterior probability by (full width / their width), as
         ``Keyboard::get.boundary.kb`` does ("compensation factor for incompleted
         keys"); ``"ignore"`` leaves them out, so only full-width keys can be strongest.
-    cohort_size, start_dose, elimination_cutoff, elimination_min_n, n_earlystop, max_n
-        As in :class:`~doseflow.designs.intervals.IntervalDesign`.
+    cohort_size, start_dose, elimination_cutoff, elimination_min_n
+        As in :class:`~doseflow.designs.interval.mechanism.IntervalDesign`.
 
     Notes
     -----
@@ -156,8 +150,15 @@ class Keyboard(_KeyedDesign):
     probability (ties: the highest key, as the package's
     ``max(which(targetp == max(targetp)))``). Strongest key below the target key:
     escalate; the target key: stay; above: de-escalate (Yan et al. 2017, "Keyboard
-    design"). Overdose control as BOIN: eliminate the level and higher ones when n >= 3
-    and P(p > target | data) > 0.95. The package's first and last keys are always
+    design"). Overdose control: eliminate the level and higher ones when
+    P(p > target | data) > 0.95 under Beta(1, 1). ``Keyboard::get.boundary.kb`` (0.1.3)
+    applies it at every n, so at target 0.25 or 0.30 two DLTs in two patients eliminate
+    a level; the paper and the package's help say "at least 3 patients". doseflow follows
+    the package (``elimination_min_n = 1``); ``elimination_min_n = 3`` gives the paper's
+    rule, which is also BOIN's. MTD (``Keyboard::select.mtd.kb``, Yan et al. 2017, "MTD
+    selection"): the isotonic rule of ``BOIN::select.mtd`` (estimates (y + 0.05) / (n +
+    0.1), PAVA weighted by the inverse posterior variance, i * 1e-10 tie-breaker, closest
+    to the target). The package's first and last keys are always
     scaled, which makes the keyboard rule rank keys exactly as mTPI-2's unit
     probability mass does (see :class:`MTPI2`).
 
@@ -176,14 +177,18 @@ class Keyboard(_KeyedDesign):
     'the strongest key (0.65, 0.75] is above the target key (0.25, 0.35] with 2 DLTs in 3 patients at level 2 (67%); de-escalate to level 1.'
     """
 
-    partial_keys: str = "scale"
+    elimination_min_n: int = option(
+        1, help="The elimination rule applies once a level has this many evaluated patients "
+        "(1: at every n, as Keyboard::get.boundary.kb; the paper says 3).", minimum=1)
+    partial_keys: str = option("scale", help="How the keys cut at 0 and 1 compete: scaled to full width or ignored.",
+                               choices=("scale", "ignore"))
 
     name: ClassVar[str] = "keyboard"
+    title: ClassVar[str] = "Keyboard: equal-width keys, move towards the strongest key"
     citation: ClassVar[str] = "Yan F, Mandrekar SJ, Yuan Y (2017). Clin Cancer Res 23:3994-4003."
-
-    def __post_init__(self) -> None:
-        _KeyedDesign._validate_keys(self)
-        check_choice(self.partial_keys, "partial_keys", ("scale", "ignore"))
+    mtd_prior: ClassVar[float] = 0.05
+    mtd_tie_rule: ClassVar[str] = "offset"
+    mtd_source: ClassVar[str] = "Keyboard::select.mtd.kb (Yan, Mandrekar and Yuan 2017)"
 
     def compute_key_scores(self, n: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Posterior probability of each key (end keys scaled or excluded per ``partial_keys``)."""
@@ -205,18 +210,6 @@ class Keyboard(_KeyedDesign):
             return f"the strongest key {key} is the target key with {describe_counts(n, y, level)}"
         return f"the strongest key {key} is {where} the target key {target_key} with {describe_counts(n, y, level)}"
 
-    def select_mtd(self, state: TrialState) -> MTDSelection:
-        """MTD by ``Keyboard::select.mtd.kb``: the same isotonic rule as ``BOIN::select.mtd``.
-
-        Among levels tried and not eliminated: (y + 0.05) / (n + 0.1), PAVA weighted by
-        the inverse posterior variance, i * 1e-10 tie-breaker, closest to the target
-        (Yan et al. 2017, "MTD selection"; Keyboard R package).
-        """
-        return select_isotonic_mtd(
-            self, state, prior=0.05, tie_rule="offset",
-            source="Keyboard::select.mtd.kb (Yan, Mandrekar and Yuan 2017)",
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class MTPI2(_KeyedDesign):
@@ -229,8 +222,8 @@ class MTPI2(_KeyedDesign):
     eps1, eps2 : float > 0, default 0.05
         Equivalence interval EI = [p_T - eps1, p_T + eps2]; the under- and overdosing
         ranges are cut into sub-intervals of the same width eps1 + eps2.
-    cohort_size, start_dose, elimination_cutoff, elimination_min_n, n_earlystop, max_n
-        As in :class:`~doseflow.designs.intervals.IntervalDesign`.
+    cohort_size, start_dose, elimination_cutoff, elimination_min_n
+        As in :class:`~doseflow.designs.interval.mechanism.IntervalDesign`.
 
     Notes
     -----
@@ -245,6 +238,12 @@ class MTPI2(_KeyedDesign):
     level and higher ones. On every key of full width, UPM ranks keys exactly as the
     keyboard's probability does; with the keyboard package's scaling of the end keys the
     two designs give the same decision table (Ji and Yang 2017, arXiv:1706.03277).
+
+    MTD (Guo et al. 2017, following Ji et al. 2010, sect. 2.4): posterior means
+    (y + 1) / (n + 2) under Beta(1, 1) of the levels tried and not eliminated, made
+    non-decreasing by PAVA weighted by the inverse posterior variance; the level closest
+    to the target; among tied levels, the highest if their estimate is below the target,
+    else the lowest.
 
     References
     ----------
@@ -262,7 +261,11 @@ class MTPI2(_KeyedDesign):
     """
 
     name: ClassVar[str] = "mtpi2"
+    title: ClassVar[str] = "mTPI-2: equal-width intervals, highest unit probability mass"
     citation: ClassVar[str] = "Guo W, Wang SJ, Yang S, Lynn H, Ji Y (2017). Contemp Clin Trials 58:23-33."
+    mtd_prior: ClassVar[float] = 1.0
+    mtd_tie_rule: ClassVar[str] = "explicit"
+    mtd_source: ClassVar[str] = "isotonic posterior means (Guo et al. 2017)"
 
     def compute_key_scores(self, n: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Unit probability mass of each interval: posterior probability / interval length."""
@@ -282,14 +285,12 @@ class MTPI2(_KeyedDesign):
             f"interval {ei} with {describe_counts(n, y, level)}"
         )
 
-    def select_mtd(self, state: TrialState) -> MTDSelection:
-        """MTD as in mTPI-2 (Guo et al. 2017, following Ji et al. 2010, sect. 2.4).
 
-        Posterior means (y + 1) / (n + 2) under Beta(1, 1) of the levels tried and not
-        eliminated, made non-decreasing by PAVA weighted by the inverse posterior
-        variance; the level closest to the target is the MTD; among tied levels, the
-        highest if their estimate is below the target, else the lowest.
-        """
-        return select_isotonic_mtd(
-            self, state, prior=1.0, tie_rule="explicit", source="isotonic posterior means (Guo et al. 2017)"
-        )
+def check_target_interval(design: IntervalDesign) -> None:
+    """eps1 < target and target + eps2 < 1: the target interval lies inside (0, 1)."""
+    name = type(design).__name__
+    if not design.eps1 < design.target:
+        raise ConfigError(f"{name}.eps1", f"a number in (0, {design.target:g}) (below the target)", design.eps1)
+    if not design.target + design.eps2 < 1.0:
+        raise ConfigError(f"{name}.eps2", f"a number in (0, {1 - design.target:g}) (target + eps2 below 1)",
+                          design.eps2)

@@ -18,9 +18,9 @@ import numpy as np
 from scipy import stats
 
 from doseflow.checks import check_counts, check_probability
-from doseflow.core import MTDSelection, TrialState
-from doseflow.designs.intervals import IntervalDesign, describe_counts, select_isotonic_mtd
-from doseflow.designs.isotonic import compute_isotonic_regression
+from doseflow.designs.interval.isotonic import compute_isotonic_regression
+from doseflow.designs.interval.mechanism import IntervalDesign, describe_counts
+from doseflow.designs.options import option
 from doseflow.errors import ConfigError
 
 __all__ = ["BOIN", "boin_boundaries", "compute_overdose_probability"]
@@ -150,11 +150,6 @@ class BOIN(IntervalDesign):
         ``cutoff.eli``: eliminate a level when P(p > phi | data) exceeds it (Beta(1, 1) prior).
     elimination_min_n : int >= 1, default 3
         The elimination rule applies once a level has this many evaluated patients.
-    n_earlystop : int >= 1 or None, default None
-        ``n.earlystop``: stop once the current level has this many patients (None: off;
-        the package's default 100 has the same effect for usual sample sizes).
-    max_n : int >= 1 or None, default None
-        Maximum sample size (``ncohort * cohortsize``).
     phi1 : float in (0, target) or None
         ``p.saf``; None means 0.6 * target.
     phi2 : float in (target, 1) or None
@@ -179,9 +174,18 @@ class BOIN(IntervalDesign):
     the elimination cut-off, as in the package. The rest of the conduct is the shared
     mechanism of :class:`~doseflow.designs.intervals.IntervalDesign`.
 
-    The ``n.earlystop`` rule stops as soon as the current level has that many
-    patients (``BOIN::get.oc`` up to 2.7.1; 2.7.2 additionally requires that the next
-    decision would keep the dose).
+    MTD (``BOIN::select.mtd``; Liu and Yuan 2015, sect. 2.4; Yan et al. 2020): among
+    levels tried and not eliminated, p_hat = (y + 0.05) / (n + 0.1), made non-decreasing
+    by PAVA weighted by 1 / var, var = (y + 0.05)(n - y + 0.05) / ((n + 0.1)^2 (n + 1.1));
+    i * 1e-10 is added to the i-th estimate to break ties and the level closest to the
+    target is selected (the higher of tied levels below the target, the lower above). No
+    MTD when level 1 is eliminated. ``estimates`` are the isotonic estimates over all
+    tried levels (the package's ``p_est``), None for untried levels.
+
+    ``BOIN::get.oc``'s sample size (``ncohort * cohortsize``) and ``n.earlystop`` are
+    the wrappers :class:`~doseflow.designs.wrappers.stopping.StopAtSampleSize` and
+    :class:`~doseflow.designs.wrappers.stopping.StopAtNAtDose` (``when="stay"`` as in
+    BOIN 2.7.2).
 
     References
     ----------
@@ -204,18 +208,22 @@ class BOIN(IntervalDesign):
     3
     """
 
-    phi1: float | None = None
-    phi2: float | None = None
+    phi1: float | None = option(
+        None, help="Highest DLT rate deemed sub-therapeutic (p.saf); default 0.6 x target.",
+        minimum=0.0, maximum=1.0, exclusive=True)
+    phi2: float | None = option(
+        None, help="Lowest DLT rate deemed overly toxic (p.tox); default 1.4 x target.",
+        minimum=0.0, maximum=1.0, exclusive=True)
 
     name: ClassVar[str] = "boin"
+    title: ClassVar[str] = "BOIN: Bayesian optimal interval design with elimination and isotonic MTD"
     citation: ClassVar[str] = "Liu S, Yuan Y (2015). J R Stat Soc C 64:507-523."
+    mtd_prior: ClassVar[float] = 0.05
+    mtd_tie_rule: ClassVar[str] = "offset"
+    mtd_source: ClassVar[str] = "BOIN::select.mtd (Liu and Yuan 2015)"
 
     def __post_init__(self) -> None:
-        IntervalDesign._validate_common(self)
-        for field_name in ("phi1", "phi2"):
-            value = getattr(self, field_name)
-            if value is not None:
-                object.__setattr__(self, field_name, check_probability(value, field_name))
+        IntervalDesign.__post_init__(self)
         boin_boundaries(self.target, self.phi1, self.phi2)
 
     @property
@@ -237,18 +245,3 @@ class BOIN(IntervalDesign):
         if verdict == "de-escalate":
             return f"{counts} is at or above the de-escalation boundary {lambda_d:.3f}"
         return f"{counts} is between the escalation boundary {lambda_e:.3f} and the de-escalation boundary {lambda_d:.3f}"
-
-    def select_mtd(self, state: TrialState) -> MTDSelection:
-        """MTD by ``BOIN::select.mtd`` (Liu and Yuan 2015, sect. 2.4; Yan et al. 2020).
-
-        Among levels tried and not eliminated: p_hat = (y + 0.05) / (n + 0.1), made
-        non-decreasing by PAVA weighted by 1 / var, var = (y + 0.05)(n - y + 0.05) /
-        ((n + 0.1)^2 (n + 1.1)); i * 1e-10 is added to the i-th estimate to break ties
-        and the level closest to the target is selected (the higher of tied levels
-        below the target, the lower above). No MTD when level 1 is eliminated.
-        ``estimates`` are the isotonic estimates over all tried levels (the package's
-        ``p_est``), None for untried levels.
-        """
-        return select_isotonic_mtd(
-            self, state, prior=0.05, tie_rule="offset", source="BOIN::select.mtd (Liu and Yuan 2015)"
-        )

@@ -44,14 +44,18 @@ from typing import ClassVar
 
 import numpy as np
 
-from doseflow.checks import check_choice, check_int
+from doseflow.checks import check_int
 from doseflow.core import Decision, MTDSelection, TrialState
-from doseflow.designs.base import ACTION_CODES, DecisionTable
+from doseflow.designs.base import DecisionTable, DesignBase
+from doseflow.designs.batch import ACTION_CODES, KIND_CODES, BatchDecision, BatchState
+from doseflow.designs.options import option, validate_options
 from doseflow.errors import ConfigError
 
 __all__ = ["ThreePlusThree", "compute_escalation_probability"]
 
-_VARIANTS = ("A", "B")
+_VARIANTS = ("B", "A")
+_RULES = ("start", "complete_cohort", "expand", "escalate", "top_cleared", "mtd_found", "no_mtd", "deescalate")
+_R = {r: i for i, r in enumerate(_RULES)}
 
 
 def compute_escalation_probability(p: float | np.ndarray) -> float | np.ndarray:
@@ -104,7 +108,7 @@ def compute_escalation_probability(p: float | np.ndarray) -> float | np.ndarray:
 
 
 @dataclass(frozen=True, slots=True)
-class ThreePlusThree:
+class ThreePlusThree(DesignBase):
     """The 3+3 dose-escalation design (Storer 1989), with two MTD definitions.
 
     Parameters
@@ -118,14 +122,11 @@ class ThreePlusThree:
     start_dose : int
         1-based level of the first cohort (>= 1; checked against the plan in
         :meth:`decide`).
-    cohort_size : int
-        Fixed at 3; present so that simulation code can read ``design.cohort_size``.
 
     Raises
     ------
     ConfigError
-        On an unknown variant, a start dose below 1 or a cohort size other than 3,
-        naming the field and the value.
+        On an unknown variant or a start dose below 1, naming the field and the value.
 
     Notes
     -----
@@ -155,24 +156,28 @@ class ThreePlusThree:
     ('3+3.mtd_found', 2)
     """
 
-    variant: str = "B"
-    start_dose: int = 1
-    cohort_size: int = 3
+    variant: str = option(
+        "B", help="MTD definition: B = highest level with at most 1 DLT in 6 (classical), "
+        "A = the level below the first with 2 DLTs.", choices=_VARIANTS)
+    start_dose: int = option(1, help="1-based dose level of the first cohort.", minimum=1)
 
     name: ClassVar[str] = "3+3"
+    title: ClassVar[str] = "3+3: cohorts of 3, expand to 6 after 1 DLT, MTD exceeded at >= 2 DLTs"
     citation: ClassVar[str] = (
         "Storer BE. Design and analysis of phase I clinical trials. Biometrics 1989;45:925-937."
     )
+    rules: ClassVar[tuple[str, ...]] = tuple(f"3+3.{r}" for r in _RULES)
 
     def __post_init__(self) -> None:
-        check_choice(self.variant, "ThreePlusThree.variant", _VARIANTS)
-        check_int(self.start_dose, "ThreePlusThree.start_dose", minimum=1)
-        if isinstance(self.cohort_size, bool) or self.cohort_size != 3:
-            raise ConfigError(
-                "ThreePlusThree.cohort_size",
-                "3 (the 3+3 design treats cohorts of three)",
-                self.cohort_size,
-            )
+        validate_options(self)
+
+    @property
+    def first_cohort_size(self) -> int:
+        return 3
+
+    def max_sample_size(self, n_levels: int) -> int:
+        """At most 6 patients per level (the rule never treats a seventh)."""
+        return 6 * n_levels
 
     # ----- scalar rule ------------------------------------------------------------
     def decide(self, state: TrialState) -> Decision:
@@ -391,56 +396,27 @@ class ThreePlusThree:
             rule = "3+3.mtd_found"
         return MTDSelection(best, estimates, reason, rule)
 
-    # ----- vectorised kernel ------------------------------------------------------
-    def decide_batch(
-        self, n: np.ndarray, y: np.ndarray, current: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    # ----- vectorised kernels -----------------------------------------------------
+    def decide_batch(self, batch: BatchState) -> BatchDecision:
         """The 3+3 rule over many trials at once (array operations, no loop over trials).
 
-        Parameters
-        ----------
-        n, y : numpy.ndarray of int, shape (trials, levels)
-            Evaluated patients and DLTs per level.
-        current : numpy.ndarray of int, shape (trials,)
-            0-based current level; a negative value means no patient yet.
-
-        Returns
-        -------
-        action : numpy.ndarray of int, shape (trials,)
-            Codes of :data:`doseflow.designs.base.ACTION_CODES`.
-        next_index : numpy.ndarray of int, shape (trials,)
-            0-based next level; -1 where the trial stops.
-
-        Notes
-        -----
-        Agrees with :meth:`decide_counts` on every state (property-tested).
+        Reads the evaluated patients (``batch.n - batch.pending``), DLTs and current
+        level; agrees with :meth:`decide_counts` on every state (property-tested).
         """
-        n = np.asarray(n, dtype=np.int64)
-        y = np.asarray(y, dtype=np.int64)
-        cur = np.asarray(current, dtype=np.int64)
-        if n.ndim != 2 or y.shape != n.shape or cur.shape != (n.shape[0],):
-            raise ConfigError(
-                "decide_batch arrays",
-                "n and y of shape (trials, levels) and current of shape (trials,)",
-                (n.shape, y.shape, cur.shape),
-            )
+        n = batch.n - batch.pending
+        y = batch.y
+        cur = batch.current
         t, k = n.shape
         rows = np.arange(t)
         started = cur >= 0
         c = np.where(started, cur, 0)
         exceeded = y >= 2
         any_exc = exceeded.any(axis=1)
-        low = np.where(any_exc, exceeded.argmax(axis=1), k)  # 0-based lowest exceeded (k: none)
-        ceiling = low - 1  # 0-based highest allowed (-1: none)
-        nc = n[rows, c]
-        yc = y[rows, c]
+        ceiling = np.where(any_exc, exceeded.argmax(axis=1), k) - 1  # 0-based highest allowed (-1: none)
+        nc, yc = n[rows, c], y[rows, c]
         u = np.maximum(ceiling, 0)
-        nu = n[rows, u]
-        yu = y[rows, u]
+        nu, yu = n[rows, u], y[rows, u]
         variant_a = self.variant == "A"
-
-        action = np.full(t, ACTION_CODES["stop"], dtype=np.int64)
-        nxt = np.full(t, -1, dtype=np.int64)
 
         allowed = started & (c <= ceiling)
         incomplete = allowed & (nc < 3)
@@ -448,22 +424,44 @@ class ThreePlusThree:
         cleared = allowed & ~incomplete & ~expand
         esc = cleared & (c < ceiling)
         at_ceiling = cleared & (c == ceiling)
+        top_cleared = at_ceiling & ~any_exc
         confirm = at_ceiling & any_exc & (not variant_a) & (nc < 6)
-        stay = incomplete | expand | confirm
-
+        found_here = at_ceiling & any_exc & ~confirm
         above = started & ~allowed
-        down = above & (ceiling >= 0) & (not variant_a) & ~((nu >= 6) & (yu <= 1))
-
-        action[stay] = ACTION_CODES["stay"]
-        nxt[stay] = c[stay]
-        action[esc] = ACTION_CODES["escalate"]
-        nxt[esc] = c[esc] + 1
-        action[down] = ACTION_CODES["de-escalate"]
-        nxt[down] = ceiling[down]
+        no_mtd = above & (ceiling < 0)
+        found_below = above & ~no_mtd & (variant_a | ((nu >= 6) & (yu <= 1)))
+        down = above & ~no_mtd & ~found_below
         fresh = ~started
-        action[fresh] = ACTION_CODES["stay"]
-        nxt[fresh] = self.start_dose - 1
-        return action, nxt
+
+        conditions = [fresh, incomplete, expand | confirm, esc, top_cleared, found_here | found_below, no_mtd, down]
+        rule = np.select(conditions, [_R[r] for r in ("start", "complete_cohort", "expand", "escalate",
+                                                        "top_cleared", "mtd_found", "no_mtd", "deescalate")])
+        stay, stop = ACTION_CODES["stay"], ACTION_CODES["stop"]
+        action = np.select(conditions, [stay, stay, stay, ACTION_CODES["escalate"], stop, stop, stop,
+                                        ACTION_CODES["de-escalate"]])
+        nxt = np.select(conditions, [np.full(t, self.start_dose - 1), c, c, c + 1, -1, -1, -1, ceiling])
+        size = np.select(conditions, [3, 3 - nc, 6 - nc, 3, 0, 0, 0, np.where(nu < 3, 3 - nu, 6 - nu)])
+        kind = np.where(action == stop, -1, KIND_CODES["exact"])
+        return BatchDecision(action, nxt, size, kind, rule, self.rules, eliminated_from=ceiling + 1)
+
+    def select_mtd_batch(self, batch: BatchState, cache: dict | None = None) -> np.ndarray:
+        """:meth:`select_mtd` of many states at once (evaluated patients); 0-based level, -1 for none."""
+        n = batch.evaluated
+        y = batch.y
+        t, k = n.shape
+        exceeded = y >= 2
+        any_exc = exceeded.any(axis=1)
+        low = np.where(any_exc, exceeded.argmax(axis=1), k)  # 0-based lowest exceeded, k: none
+        levels = np.arange(k)[None, :]
+        cleared = ((n >= 3) & (y == 0)) | ((n >= 6) & (y <= 1))
+        if self.variant == "A":
+            ok = cleared & ~any_exc[:, None]
+            best = np.where(ok.any(axis=1), k - 1 - np.argmax(ok[:, ::-1], axis=1), -1)
+            return np.where(any_exc, low - 1, best)
+        ok = (levels < low[:, None]) & (n >= 6) & (y <= 1)
+        top = ~any_exc & cleared[:, -1]
+        ok[:, -1] |= top
+        return np.where(ok.any(axis=1), k - 1 - np.argmax(ok[:, ::-1], axis=1), -1)
 
     # ----- boundaries -------------------------------------------------------------
     def decision_table(self, max_n: int = 6) -> DecisionTable:

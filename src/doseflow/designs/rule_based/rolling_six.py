@@ -32,10 +32,12 @@ What doseflow adds around the table (the paper's rules for moving between levels
 - De-escalation goes to the level below; if that level already has 6 patients with at
   most 1 DLT even counting pending patients as DLTs, it is the MTD and the trial stops;
   from level 1, the trial stops with no MTD.
-- "Suspend accrual" is ``Decision(action="stay", cohort_size=0,
+- "Suspend accrual" is ``Decision(action="stay", cohort_size=0, cohort_kind="wait",
   rule="rolling6.suspend")``: no one is enrolled until pending results arrive.
-- ``cohort_size`` is the number of patients that may be enrolled at the next level before
-  the table must be consulted again for a DLT result (up to 6 per level).
+- Every other decision is ``cohort_kind="up_to"``: ``cohort_size`` is the number of
+  patients that may still be enrolled at the level (up to 6 per level) while results are
+  pending; the table is read again after each enrolment and each DLT result. The design
+  is therefore simulated in calendar time (a scenario with arrivals and a DLT window).
 """
 
 from __future__ import annotations
@@ -47,11 +49,17 @@ import numpy as np
 
 from doseflow.checks import check_int
 from doseflow.core import Decision, MTDSelection, TrialState
+from doseflow.designs.base import DesignBase
+from doseflow.designs.batch import ACTION_CODES, KIND_CODES, BatchDecision, BatchState
+from doseflow.designs.options import option, validate_options
 from doseflow.errors import ConfigError
 
 __all__ = ["RollingSix", "tabulate_rolling_six_rules", "compute_rolling_six_action"]
 
 _MAX_AT_LEVEL = 6
+_RULES = ("start", "same", "escalate", "deescalate", "suspend", "expand", "mtd_found", "top_cleared", "no_mtd")
+_R = {r: i for i, r in enumerate(_RULES)}
+_UP_TO, _WAIT = KIND_CODES["up_to"], KIND_CODES["wait"]
 
 
 def compute_rolling_six_action(enrolled: int, dlts: int, pending: int) -> str:
@@ -140,7 +148,7 @@ def tabulate_rolling_six_rules() -> list[dict]:
 
 
 @dataclass(frozen=True, slots=True)
-class RollingSix:
+class RollingSix(DesignBase):
     """The rolling six design (Skolnik et al. 2008) with pending DLT outcomes.
 
     Parameters
@@ -183,16 +191,27 @@ class RollingSix:
     ('stay', 0, 'rolling6.suspend')
     """
 
-    start_dose: int = 1
+    start_dose: int = option(1, help="1-based dose level of the first patients.", minimum=1)
 
     name: ClassVar[str] = "rolling6"
+    title: ClassVar[str] = "Rolling six: 2-6 patients enrolled concurrently, decisions with pending results"
     citation: ClassVar[str] = (
         "Skolnik JM, Barrett JS, Jayaraman B, Patel D, Adamson PC. Shortening the timeline of "
         "pediatric phase I trials: the rolling six design. J Clin Oncol 2008;26:190-195."
     )
+    rules: ClassVar[tuple[str, ...]] = tuple(f"rolling6.{r}" for r in _RULES)
+    needs_calendar: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
-        check_int(self.start_dose, "RollingSix.start_dose", minimum=1)
+        validate_options(self)
+
+    @property
+    def first_cohort_size(self) -> int:
+        return _MAX_AT_LEVEL
+
+    def max_sample_size(self, n_levels: int) -> int:
+        """At most 6 patients per level."""
+        return _MAX_AT_LEVEL * n_levels
 
     def decide(self, state: TrialState) -> Decision:
         """The next action by the rolling six table at the current level.
@@ -226,7 +245,8 @@ class RollingSix:
         ceiling = low - 1 if low else k
 
         def make(action: str, nxt: int | None, reason: str, rule: str, size: int | None) -> Decision:
-            return Decision(action, nxt, reason, eliminated, rule, size)
+            kind = None if action == "stop" else ("wait" if size == 0 else "up_to")
+            return Decision(action, nxt, reason, eliminated, rule, size, kind)
 
         c = state.current_dose
         if c is None:
@@ -320,8 +340,50 @@ class RollingSix:
                 eliminated, "rolling6.suspend", 0,
             )
         return Decision(
-            action, target, f"{lead} (enrol up to {room}).", eliminated, "rolling6.deescalate", room
+            action, target, f"{lead} (enrol up to {room}).", eliminated, "rolling6.deescalate", room, "up_to"
         )
+
+    def decide_batch(self, batch: BatchState) -> BatchDecision:
+        """:meth:`decide` over many trials at once (array operations; property-tested against it)."""
+        n, d, p = batch.n, batch.y, batch.pending
+        t, k = n.shape
+        if self.start_dose > k:
+            raise ConfigError("RollingSix.start_dose", f"a dose level from 1 to {k}", self.start_dose)
+        rows = np.arange(t)
+        fresh = batch.current < 0
+        c = np.where(fresh, 0, batch.current)
+        exceeded = d >= 2
+        any_exc = exceeded.any(axis=1)
+        ceiling = np.where(any_exc, exceeded.argmax(axis=1), k) - 1  # 0-based highest allowed
+        nc, dc, pc = n[rows, c], d[rows, c], p[rows, c]
+        de = (dc >= 2) | (c > ceiling)
+        full = nc >= _MAX_AT_LEVEL
+        up = ~de & ((full & (dc + pc <= 1)) | (~full & (nc >= 3) & (dc == 0) & (pc == 0)))
+        suspend = ~de & full & ~up
+        same = ~de & ~up & ~suspend
+        up_next = up & (c < ceiling)
+        up_expand = up & ~up_next & (nc < _MAX_AT_LEVEL)
+        up_top = up & ~up_next & ~up_expand & ~any_exc
+        up_mtd = up & ~up_next & ~up_expand & any_exc
+        target = np.minimum(c - 1, ceiling)
+        no_mtd = de & (target < 0)
+        tg = np.maximum(target, 0)
+        nt, dt, pt = n[rows, tg], d[rows, tg], p[rows, tg]
+        settle_mtd = de & ~no_mtd & (nt >= _MAX_AT_LEVEL) & (dt + pt <= 1)
+        room_t = np.maximum(_MAX_AT_LEVEL - nt, 0)
+        de_go = de & ~no_mtd & ~settle_mtd
+        room_next = np.maximum(_MAX_AT_LEVEL - n[rows, np.minimum(c + 1, k - 1)], 0)
+        stay, stop, esc, down = (ACTION_CODES[a] for a in ("stay", "stop", "escalate", "de-escalate"))
+        conditions = [fresh, same, suspend, up_next, up_expand, up_top, up_mtd, no_mtd, settle_mtd, de_go]
+        action = np.select(conditions, [stay, stay, stay, esc, stay, stop, stop, stop, stop, down])
+        nxt = np.select(conditions, [np.full(t, self.start_dose - 1), c, c, c + 1, c, -1, -1, -1, -1, target])
+        size = np.select(conditions, [_MAX_AT_LEVEL, _MAX_AT_LEVEL - nc, 0, room_next, _MAX_AT_LEVEL - nc,
+                                      0, 0, 0, 0, room_t])
+        rule = np.select(conditions, [_R[r] for r in ("start", "same", "suspend", "escalate", "expand",
+                                                      "top_cleared", "mtd_found", "no_mtd", "mtd_found")]
+                         + [np.where(room_t == 0, _R["suspend"], _R["deescalate"])])
+        kind = np.where(action == stop, -1, np.where(size == 0, _WAIT, _UP_TO))
+        return BatchDecision(action, nxt, size, kind, rule, self.rules, eliminated_from=ceiling + 1)
 
     def select_mtd(self, state: TrialState) -> MTDSelection:
         """The highest level with at most 1 DLT in 6 patients (Skolnik et al. 2008).

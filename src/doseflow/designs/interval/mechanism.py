@@ -7,8 +7,11 @@ de-escalate if ``y >= d(n)``, and eliminate the level and every higher one if
 derived; x(n) is the Bayesian safety rule they share (Liu and Yuan 2015, sect. 2.3):
 eliminate when ``P(p > target | y, n) > 0.95`` under a Beta(1, 1) prior, once n >= 3.
 The decision logic below is written once for all of them: :meth:`IntervalDesign.decide`
-(one trial, with a plain-sentence reason) and :meth:`IntervalDesign.decide_batch`
-(many simulated trials at once, by array look-ups into the cut-off tables).
+(one trial, with a plain-sentence reason, the reference) and
+:meth:`IntervalDesign.decide_batch` (many simulated trials at once, by array look-ups into
+the cut-off tables; property-tested against ``decide``). Stopping at a sample size or at
+n patients on a level (BOIN's ``n.earlystop``) are wrappers
+(:mod:`doseflow.designs.wrappers.stopping`), as in Brock's *escalation* package.
 """
 
 from __future__ import annotations
@@ -21,13 +24,20 @@ from typing import ClassVar
 import numpy as np
 from scipy import stats
 
-from doseflow.checks import check_int, check_probability
+from doseflow.checks import check_int
 from doseflow.core import Decision, MTDSelection, TrialState
-from doseflow.designs.base import ACTION_CODES, DecisionTable
-from doseflow.designs.isotonic import compute_isotonic_regression
+from doseflow.designs.base import DecisionTable, DesignBase
+from doseflow.designs.batch import ACTION_CODES, KIND_CODES, BatchDecision, BatchState
+from doseflow.designs.interval.isotonic import (
+    compute_isotonic_batch,
+    compute_isotonic_regression,
+    select_closest_isotonic_batch,
+)
+from doseflow.designs.options import option, validate_options
 from doseflow.errors import ConfigError
 
 __all__ = [
+    "INTERVAL_RULES",
     "IntervalDesign",
     "compute_elimination_boundary",
     "compute_eliminated",
@@ -36,6 +46,13 @@ __all__ = [
 ]
 
 _ESCALATE, _STAY, _DEESCALATE, _STOP = (ACTION_CODES[a] for a in ("escalate", "stay", "de-escalate", "stop"))
+_EXACT, _WAIT = KIND_CODES["exact"], KIND_CODES["wait"]
+#: The rules of every interval design, in the order of their batch codes.
+INTERVAL_RULES: tuple[str, ...] = (
+    "start", "stop_lowest_eliminated", "eliminate", "wait_pending", "escalate", "stay_highest",
+    "stay_next_eliminated", "deescalate", "stay_lowest", "stay",
+)
+_R = {r: i for i, r in enumerate(INTERVAL_RULES)}
 
 
 def compute_elimination_boundary(
@@ -118,58 +135,48 @@ def describe_counts(n: int, y: int, level: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class IntervalDesign(ABC):
+class IntervalDesign(DesignBase, ABC):
     """Base of the interval designs: configuration shared by all and the decision logic.
 
-    Subclasses set the ClassVars ``name`` and ``citation`` and implement
-    :meth:`compute_cutoffs` (e(n), d(n)) and :meth:`describe_verdict` (the clause of the
-    reason naming their own rule); everything else is here.
+    Subclasses set the ClassVars ``name``, ``title`` and ``citation`` and implement
+    :meth:`compute_cutoffs` (e(n), d(n)), :meth:`describe_verdict` (the clause of the
+    reason naming their own rule) and ``select_mtd``; everything else is here.
 
     Parameters
     ----------
     target : float in (0, 1)
         Target DLT rate.
     cohort_size : int >= 1
-        Patients per cohort (carried on every non-stop Decision).
+        Patients per cohort.
     start_dose : int >= 1
         1-based level of the first cohort.
     elimination_cutoff : float in (0, 1)
         Eliminate a level when P(DLT rate > target | data) exceeds this (0.95).
     elimination_min_n : int >= 1
         Elimination applies once a level has this many evaluated patients (3).
-    n_earlystop : int >= 1 or None
-        Stop when the current level has this many evaluated patients (BOIN's
-        ``n.earlystop``); None (default) turns the rule off.
-    max_n : int >= 1 or None
-        Stop when this many patients have been evaluated in total; None: no limit.
     """
 
-    target: float
-    cohort_size: int = 3
-    start_dose: int = 1
-    elimination_cutoff: float = 0.95
-    elimination_min_n: int = 3
-    n_earlystop: int | None = None
-    max_n: int | None = None
+    target: float = option(help="Target DLT rate.", minimum=0.0, maximum=1.0, exclusive=True)
+    cohort_size: int = option(3, help="Patients per cohort.", minimum=1, maximum=100)
+    start_dose: int = option(1, help="1-based dose level of the first cohort.", minimum=1)
+    elimination_cutoff: float = option(
+        0.95, help="Eliminate a level (and all above it) when P(DLT rate > target | data) exceeds this.",
+        minimum=0.0, maximum=1.0, exclusive=True)
+    elimination_min_n: int = option(
+        3, help="The elimination rule applies once a level has this many evaluated patients.", minimum=1)
 
     name: ClassVar[str] = "interval"
-    citation: ClassVar[str] = ""
-
-    # ----- validation -----------------------------------------------------------------
-    def _validate_common(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "target", check_probability(self.target, "target"))
-        set_(self, "cohort_size", check_int(self.cohort_size, "cohort_size", minimum=1))
-        set_(self, "start_dose", check_int(self.start_dose, "start_dose", minimum=1))
-        set_(self, "elimination_cutoff", check_probability(self.elimination_cutoff, "elimination_cutoff"))
-        set_(self, "elimination_min_n", check_int(self.elimination_min_n, "elimination_min_n", minimum=1))
-        for field_name in ("n_earlystop", "max_n"):
-            value = getattr(self, field_name)
-            if value is not None:
-                set_(self, field_name, check_int(value, field_name, minimum=1))
 
     def __post_init__(self) -> None:
-        IntervalDesign._validate_common(self)
+        validate_options(self)
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        return tuple(f"{self.name}.{r}" for r in INTERVAL_RULES)
+
+    @property
+    def first_cohort_size(self) -> int:
+        return self.cohort_size
 
     # ----- what each design supplies --------------------------------------------------
     @abstractmethod
@@ -220,17 +227,18 @@ class IntervalDesign(ABC):
     def decide(self, state: TrialState) -> Decision:
         """The next cohort's dose from the evaluated patients of ``state``.
 
-        Precedence: (1) no patient yet: stay at ``start_dose``; (2) level 1 eliminated:
-        stop; (3) ``max_n`` reached: stop; (4) current level eliminated: de-escalate to
-        the highest level below it that is not eliminated; (5) ``n_earlystop`` reached
-        at the current level: stop; (6) the interval rule: escalate if y <= e(n) and the
-        next level exists and is not eliminated (else stay), de-escalate if y >= d(n)
-        (stay at level 1), otherwise stay. Patients still pending (dlt None) are ignored.
+        Precedence: (1) no patient yet: a cohort at ``start_dose``; (2) level 1
+        eliminated: stop with no MTD; (3) current level eliminated: de-escalate to the
+        highest level below it that is not eliminated; (4) no evaluated patient at the
+        current level: wait for the pending outcomes; (5) the interval rule: escalate if
+        y <= e(n) and the next level exists and is not eliminated (else stay), de-escalate
+        if y >= d(n) (stay at level 1), otherwise stay. Patients still pending (dlt None)
+        are not counted.
         """
         k = state.n_levels
         name, cohort = self.name, self.cohort_size
         if self.start_dose > k:
-            raise ConfigError("start_dose", f"a dose level from 1 to {k}", self.start_dose)
+            raise ConfigError(f"{type(self).__name__}.start_dose", f"a dose level from 1 to {k}", self.start_dose)
         if state.current_dose is None:
             return Decision(
                 "stay", self.start_dose,
@@ -244,24 +252,16 @@ class IntervalDesign(ABC):
         c = state.current_dose
         i = c - 1
 
-        def stop(reason: str, rule: str) -> Decision:
-            return Decision("stop", None, reason, elim, f"{name}.{rule}", None)
-
-        def go(action: str, to: int, reason: str, rule: str) -> Decision:
-            return Decision(action, to, reason, elim, f"{name}.{rule}", cohort)
+        def go(action: str, to: int, reason: str, rule: str, size: int = cohort) -> Decision:
+            return Decision(action, to, reason, elim, f"{name}.{rule}", size)
 
         if eliminated[0]:
-            return stop(
+            return Decision(
+                "stop", None,
                 f"Level 1 is eliminated: {_dlts(int(y[0]))} in {int(n[0])} patients give "
                 f"P(DLT rate > {self.target:g}) = {self.overdose_probability(int(n[0]), int(y[0])):.3f}"
                 f" > {self.elimination_cutoff:g}; the trial stops with no MTD.",
-                "stop_lowest_eliminated",
-            )
-        if self.max_n is not None and int(n.sum()) >= self.max_n:
-            return stop(
-                f"{int(n.sum())} patients have been evaluated, the maximum sample size {self.max_n}; "
-                "the trial stops and the MTD is selected.",
-                "stop_max_n",
+                elim, f"{name}.stop_lowest_eliminated",
             )
         if eliminated[i]:
             first = int(np.argmax(eliminated))
@@ -281,14 +281,9 @@ class IntervalDesign(ABC):
                 "eliminate",
             )
         ni, yi = int(n[i]), int(y[i])
-        if self.n_earlystop is not None and ni >= self.n_earlystop:
-            return stop(
-                f"Level {c} has {ni} evaluated patients, reaching n_earlystop = {self.n_earlystop}; "
-                "the trial stops and the MTD is selected.",
-                "stop_n_at_dose",
-            )
         if ni == 0:
-            return go("stay", c, f"No patient at level {c} has been evaluated yet; stay at level {c}.", "stay_pending")
+            return go("stay", c, f"No patient at level {c} has been evaluated yet; wait for the pending "
+                      f"DLT outcomes at level {c}.", "wait_pending", 0)
         e, d, _ = self.cutoff_tables(ni)
         if yi <= e[ni]:
             clause = self.describe_verdict(ni, yi, c, "escalate")
@@ -307,59 +302,86 @@ class IntervalDesign(ABC):
         clause = self.describe_verdict(ni, yi, c, "stay")
         return go("stay", c, f"{clause}; stay at level {c}.", "stay")
 
-    # ----- many trials ----------------------------------------------------------------
-    def decide_batch(
-        self, n: np.ndarray, y: np.ndarray, current: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Vectorised :meth:`decide` over simulated trials (same precedence, no loops).
+    # ----- MTD selection ---------------------------------------------------------------
+    #: Beta(prior, prior) of the isotonic estimates, tie rule and source of the MTD rule.
+    mtd_prior: ClassVar[float] = 0.05
+    mtd_tie_rule: ClassVar[str] = "offset"
+    mtd_source: ClassVar[str] = ""
 
-        Parameters
-        ----------
-        n, y : numpy.ndarray of int, shape (trials, levels)
-            Evaluated patients and DLTs per level.
-        current : numpy.ndarray of int, shape (trials,)
-            0-based current level.
+    def select_mtd(self, state: TrialState) -> MTDSelection:
+        """MTD: the tried, non-eliminated level whose isotonic estimate is closest to the target.
 
-        Returns
-        -------
-        action : numpy.ndarray of int, shape (trials,)
-            Codes from :data:`doseflow.designs.base.ACTION_CODES`.
-        next_index : numpy.ndarray of int, shape (trials,)
-            0-based next level; -1 where the trial stops.
+        See :func:`select_isotonic_mtd`, with the design's ``mtd_prior``, ``mtd_tie_rule``
+        and ``mtd_source``.
         """
-        n = np.asarray(n, dtype=np.int64)
-        y = np.asarray(y, dtype=np.int64)
-        cur = np.asarray(current, dtype=np.int64)
-        if n.ndim != 2 or y.shape != n.shape or cur.shape != (n.shape[0],):
-            raise ConfigError("decide_batch arrays", "n, y of shape (trials, levels) and current of shape (trials,)",
-                              (n.shape, y.shape, cur.shape))
+        return select_isotonic_mtd(self, state, prior=self.mtd_prior, tie_rule=self.mtd_tie_rule,
+                                   source=self.mtd_source)
+
+    def select_mtd_batch(self, batch: BatchState, cache: dict | None = None) -> np.ndarray:
+        """:meth:`select_mtd` of many states at once; 0-based level, -1 for none.
+
+        The same estimates (evaluated patients only), isotonic fit and tie rule as the
+        one-trial rule, row by row.
+        """
+        n = batch.evaluated
+        y = batch.y
+        eliminated = self.compute_eliminated(n, y)
+        admissible = (n > 0) & ~eliminated
+        a = self.mtd_prior
+        nf, yf = n.astype(float), y.astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = (yf + a) / (nf + 2 * a)
+            var = (yf + a) * (nf - yf + a) / ((nf + 2 * a) ** 2 * (nf + 2 * a + 1))
+        iso = compute_isotonic_batch(mean, np.where(admissible, 1.0 / var, 1.0), admissible)
+        pick = select_closest_isotonic_batch(iso, admissible, self.target, self.mtd_tie_rule)
+        return np.where(eliminated[:, 0], -1, pick)
+
+    # ----- many trials ----------------------------------------------------------------
+    def decide_batch(self, batch: BatchState) -> BatchDecision:
+        """Vectorised :meth:`decide` over simulated trials (same precedence, no loop over trials).
+
+        Reads the evaluated patients (``batch.n - batch.pending``), DLTs and current
+        level of every trial; returns the decisions as arrays.
+        """
+        n = batch.n - batch.pending
+        y = batch.y
+        cur = batch.current
         trials, k = n.shape
+        if self.start_dose > k:
+            raise ConfigError(f"{type(self).__name__}.start_dose", f"a dose level from 1 to {k}", self.start_dose)
         e, d, x = self.cutoff_tables(int(n.max(initial=0)))
         eliminated = compute_eliminated(n, y, x)
         rows = np.arange(trials)
-        nc, yc = n[rows, cur], y[rows, cur]
-        up = np.minimum(cur + 1, k - 1)
-        can_up = (cur < k - 1) & ~eliminated[rows, up]
-        action = np.full(trials, _STAY, dtype=np.int64)
-        nxt = cur.copy()
-        esc = (yc <= e[nc]) & can_up
-        action[esc] = _ESCALATE
-        nxt[esc] = cur[esc] + 1
-        de = (yc >= d[nc]) & (cur > 0)
-        action[de] = _DEESCALATE
-        nxt[de] = cur[de] - 1
-        if self.n_earlystop is not None:
-            m = nc >= self.n_earlystop
-            action[m], nxt[m] = _STOP, -1
-        m = eliminated[rows, cur]
-        action[m] = _DEESCALATE
-        nxt[m] = np.argmax(eliminated[m], axis=1) - 1
-        if self.max_n is not None:
-            m = n.sum(axis=1) >= self.max_n
-            action[m], nxt[m] = _STOP, -1
-        m = eliminated[:, 0]
-        action[m], nxt[m] = _STOP, -1
-        return action, nxt
+        fresh = cur < 0
+        c = np.where(fresh, 0, cur)
+        nc, yc = n[rows, c], y[rows, c]
+        top = c == k - 1
+        up = np.minimum(c + 1, k - 1)
+        next_out = ~top & eliminated[rows, up]
+        esc = yc <= e[nc]
+        de = ~esc & (yc >= d[nc])
+        # the interval rule, then the overriding conditions in reverse precedence
+        action = np.where(esc & ~top & ~next_out, _ESCALATE, np.where(de & (c > 0), _DEESCALATE, _STAY))
+        rule = np.select(
+            [esc & top, esc & next_out, esc, de & (c == 0), de],
+            [_R["stay_highest"], _R["stay_next_eliminated"], _R["escalate"], _R["stay_lowest"], _R["deescalate"]],
+            _R["stay"],
+        )
+        nxt = c + (action == _ESCALATE) - (action == _DEESCALATE)
+        size = np.full(trials, self.cohort_size, dtype=np.int64)
+        wait = nc == 0
+        action[wait], rule[wait], size[wait], nxt[wait] = _STAY, _R["wait_pending"], 0, c[wait]
+        out_c = eliminated[rows, c]
+        action[out_c], rule[out_c] = _DEESCALATE, _R["eliminate"]
+        nxt[out_c] = np.argmax(eliminated[out_c], axis=1) - 1
+        size[out_c] = self.cohort_size
+        stop = eliminated[:, 0]
+        action[stop], rule[stop], nxt[stop], size[stop] = _STOP, _R["stop_lowest_eliminated"], -1, 0
+        action[fresh], rule[fresh], nxt[fresh], size[fresh] = _STAY, _R["start"], self.start_dose - 1, self.cohort_size
+        kind = np.where(action == _STOP, -1, np.where(size == 0, _WAIT, _EXACT))
+        eliminated_from = np.where(eliminated.any(axis=1), np.argmax(eliminated, axis=1), k)
+        return BatchDecision(action.astype(np.int64), nxt.astype(np.int64), size, kind, rule.astype(np.int64),
+                             self.rules, eliminated_from=eliminated_from)
 
 
 def select_isotonic_mtd(

@@ -7,9 +7,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from doseflow.checks import check_real
-from doseflow.core import MTDSelection, TrialState
-from doseflow.designs.intervals import IntervalDesign, describe_counts, select_isotonic_mtd
+from doseflow.designs.interval.keyboard import check_target_interval
+from doseflow.designs.interval.mechanism import IntervalDesign, describe_counts
+from doseflow.designs.options import option
 
 __all__ = ["I3Plus3"]
 
@@ -26,8 +26,8 @@ class I3Plus3(IntervalDesign):
         Target DLT rate p_T.
     eps1, eps2 : float > 0, default 0.05
         Equivalence interval EI = [p_T - eps1, p_T + eps2].
-    cohort_size, start_dose, elimination_cutoff, elimination_min_n, n_earlystop, max_n
-        As in :class:`~doseflow.designs.intervals.IntervalDesign`.
+    cohort_size, start_dose, elimination_cutoff, elimination_min_n
+        As in :class:`~doseflow.designs.interval.mechanism.IntervalDesign`.
 
     Notes
     -----
@@ -40,7 +40,10 @@ class I3Plus3(IntervalDesign):
 
     Safety rule (sect. 2, as in mTPI/mTPI-2): a level with n >= 3 and
     P(p > p_T | y, n) > 0.95 under Beta(1, 1) is excluded with every higher level; the
-    trial stops if level 1 is. Comparisons allow 1e-9 so that, e.g., 3/20 counts as
+    trial stops if level 1 is. MTD as in mTPI-2, which i3+3 adopts (Liu et al. 2020,
+    sect. 2): Beta(1, 1) posterior means of the levels tried and not eliminated, PAVA
+    weighted by the inverse posterior variance, the level closest to the target; among
+    tied levels, the highest if below the target, else the lowest. Comparisons allow 1e-9 so that, e.g., 3/20 counts as
     inside EI = [0.15, 0.25] although 0.2 - 0.05 is 0.15000000000000002 in binary.
 
     References
@@ -58,20 +61,21 @@ class I3Plus3(IntervalDesign):
     '2 DLTs in 5 patients at level 2 (40%) is above the equivalence interval [0.25, 0.35], but (2 - 1)/5 = 20% is below it; stay at level 2.'
     """
 
-    eps1: float = 0.05
-    eps2: float = 0.05
+    eps1: float = option(0.05, help="Lower half-width of the equivalence interval [target - eps1, target + eps2].",
+                         minimum=0.0, maximum=1.0, exclusive=True)
+    eps2: float = option(0.05, help="Upper half-width of the equivalence interval [target - eps1, target + eps2].",
+                         minimum=0.0, maximum=1.0, exclusive=True)
 
     name: ClassVar[str] = "i3+3"
+    title: ClassVar[str] = "i3+3: equivalence interval with the 'stay' exception"
     citation: ClassVar[str] = "Liu M, Wang SJ, Ji Y (2020). J Biopharm Stat 30(2):294-304."
+    mtd_prior: ClassVar[float] = 1.0
+    mtd_tie_rule: ClassVar[str] = "explicit"
+    mtd_source: ClassVar[str] = "isotonic posterior means (Liu et al. 2020)"
 
     def __post_init__(self) -> None:
-        IntervalDesign._validate_common(self)
-        object.__setattr__(
-            self, "eps1", check_real(self.eps1, "eps1", minimum=0.0, maximum=self.target, strict=True)
-        )
-        object.__setattr__(
-            self, "eps2", check_real(self.eps2, "eps2", minimum=0.0, maximum=1.0 - self.target, strict=True)
-        )
+        IntervalDesign.__post_init__(self)
+        check_target_interval(self)
 
     @property
     def equivalence_interval(self) -> tuple[float, float]:
@@ -107,16 +111,4 @@ class I3Plus3(IntervalDesign):
         return (
             f"{counts} is above the equivalence interval {ei} and ({y} - 1)/{n} = "
             f"{100 * (y - 1) / n:.0f}% is not below it"
-        )
-
-    def select_mtd(self, state: TrialState) -> MTDSelection:
-        """MTD as in mTPI-2, which i3+3 adopts (Liu et al. 2020, sect. 2; Guo et al. 2017).
-
-        Beta(1, 1) posterior means of the levels tried and not eliminated, made
-        non-decreasing by PAVA weighted by the inverse posterior variance; the level
-        closest to the target; among tied levels, the highest if below the target,
-        else the lowest.
-        """
-        return select_isotonic_mtd(
-            self, state, prior=1.0, tie_rule="explicit", source="isotonic posterior means (Liu et al. 2020)"
         )
