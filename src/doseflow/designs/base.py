@@ -85,6 +85,15 @@ class DesignBase:
     #: Whether the design enrols while outcomes are pending, so that it can only be
     #: simulated in calendar time (a scenario with arrivals and a DLT window).
     needs_calendar: ClassVar[bool] = False
+    #: What ``decide_batch`` reads of a batch state: "counts" (per-level patients, DLTs,
+    #: pending and the current level), "grades" (also the worst grade of each patient, in
+    #: enrolment order, which at most one patient per level makes level order), or
+    #: "patients" (the full per-patient detail). Simulations keep per-patient arrays only
+    #: for designs that need them, and exact enumeration merges states on what the design
+    #: reads.
+    state_kind: ClassVar[str] = "counts"
+    #: Whether ``decide_batch`` reads the follow-up of pending patients (time-to-event designs).
+    uses_followup: ClassVar[bool] = False
 
     @property
     def target(self) -> float | None:
@@ -97,6 +106,14 @@ class DesignBase:
 
     def decide_batch(self, batch: BatchState) -> BatchDecision:
         return decide_distinct_states(self, batch)
+
+    def grades_matter(self, n: np.ndarray) -> np.ndarray:
+        """Rows of per-level counts ``n`` in which a later decision may still depend on grades.
+
+        False everywhere for designs of state kind "counts"; exact enumeration forgets the
+        grades of states where they no longer matter, so that such states merge.
+        """
+        return np.zeros(len(n), dtype=bool)
 
     def select_mtd_batch(self, batch: BatchState, cache: dict | None = None) -> np.ndarray:
         """0-based MTD (-1: none) of every trial of ``batch``."""

@@ -385,6 +385,15 @@ class RollingSix(DesignBase):
         kind = np.where(action == stop, -1, np.where(size == 0, _WAIT, _UP_TO))
         return BatchDecision(action, nxt, size, kind, rule, self.rules, eliminated_from=ceiling + 1)
 
+    def select_mtd_batch(self, batch: BatchState, cache: dict | None = None) -> np.ndarray:
+        """:meth:`select_mtd` of many states at once; 0-based level, -1 for none."""
+        n, d, p = batch.n, batch.y, batch.pending
+        k = n.shape[1]
+        exceeded = d >= 2
+        top = np.where(exceeded.any(axis=1), exceeded.argmax(axis=1), k)
+        ok = (np.arange(k)[None, :] < top[:, None]) & (n >= _MAX_AT_LEVEL) & (d + p <= 1)
+        return np.where(ok.any(axis=1), k - 1 - np.argmax(ok[:, ::-1], axis=1), -1)
+
     def select_mtd(self, state: TrialState) -> MTDSelection:
         """The highest level with at most 1 DLT in 6 patients (Skolnik et al. 2008).
 

@@ -101,6 +101,7 @@ class AcceleratedTitration(Wrapper):
         "1997;89:1138-1147."
     )
     own_rules: ClassVar[tuple[str, ...]] = ("titrate", "wait", "expand", "switch")
+    own_state_kind: ClassVar[str] = "grades"
 
     def __post_init__(self) -> None:
         validate_options(self)
@@ -112,6 +113,14 @@ class AcceleratedTitration(Wrapper):
     def max_sample_size(self, n_levels: int) -> int | None:
         inner = self.base.max_sample_size(n_levels)
         return None if inner is None else inner + n_levels
+
+    def grades_matter(self, n: np.ndarray) -> np.ndarray:
+        """Grades matter while titration may still be going on: at most one patient per level,
+        all at titration levels (once a level has two patients titration is over for good)."""
+        n = np.asarray(n)
+        levels = self.titration_levels(n.shape[1])
+        outside = np.concatenate([n[:, :levels[0] - 1], n[:, levels[-1]:]], axis=1).sum(axis=1) > 0
+        return (n.max(axis=1, initial=0) <= 1) & ~outside | self.base.grades_matter(n)
 
     def titration_levels(self, n_levels: int) -> range:
         """1-based levels that may run with a single patient, for a plan of ``n_levels``."""

@@ -53,6 +53,18 @@ class Wrapper(DesignBase):
     def needs_calendar(self) -> bool:  # type: ignore[override]
         return bool(self.base.needs_calendar)
 
+    #: What the wrapper's own kernel reads (see ``DesignBase.state_kind``).
+    own_state_kind: ClassVar[str] = "counts"
+
+    @property
+    def state_kind(self) -> str:  # type: ignore[override]
+        order = ("counts", "grades", "patients")
+        return max(self.own_state_kind, self.base.state_kind, key=order.index)
+
+    @property
+    def uses_followup(self) -> bool:  # type: ignore[override]
+        return bool(self.base.uses_followup)
+
     @property
     def innermost(self) -> Any:
         """The design at the centre of the chain of wrappers."""
@@ -60,6 +72,9 @@ class Wrapper(DesignBase):
         while isinstance(d, Wrapper):
             d = d.base
         return d
+
+    def grades_matter(self, n: np.ndarray) -> np.ndarray:
+        return self.base.grades_matter(n)
 
     def select_mtd(self, state: TrialState) -> MTDSelection:
         return self.base.select_mtd(state)

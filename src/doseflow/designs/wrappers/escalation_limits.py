@@ -106,6 +106,7 @@ class NoEscalationAfterDLT(Wrapper):
         "clinical trials. J Biopharm Stat 4:147-164."
     )
     own_rules: ClassVar[tuple[str, ...]] = ("hold",)
+    own_state_kind: ClassVar[str] = "patients"
 
     def __post_init__(self) -> None:
         validate_options(self)

@@ -55,6 +55,7 @@ class Expansion(Wrapper):
         "J Clin Oncol 31:4014-4021."
     )
     own_rules: ClassVar[tuple[str, ...]] = ("enrol", "wait", "done")
+    own_state_kind: ClassVar[str] = "patients"
 
     def __post_init__(self) -> None:
         validate_options(self)

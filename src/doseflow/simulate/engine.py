@@ -1,0 +1,342 @@
+"""The trial engine: many dose-escalation trials run at once, in cohorts or in calendar time.
+
+Every trial of a batch is a row of arrays (per-level counts, per-patient detail, the
+clock); each step asks the design's vectorised kernel (``decide_batch``) for the next
+enrolment of every trial, then applies it to all of them with array operations. There is
+never a Python loop over trials: the loops are over steps (cohorts or events) and, inside
+a step, over the places of a cohort.
+
+Two modes, one set of rules:
+
+- **cohorts** (no DLT window in the patients): outcomes are known as soon as a cohort is
+  treated; "enrol up to n" means one patient, then ask again;
+- **calendar**: patients arrive over time (they queue while the trial waits) and each
+  outcome becomes known at the DLT (its day) or at the end of the window. An ``exact``
+  cohort is enrolled as its patients arrive and the design is asked again once all their
+  outcomes are known; ``up_to`` enrols the next arrival unless an outcome comes first, and
+  asks again after each event; ``wait`` waits for the next outcome.
+
+Rows of finished trials are dropped from the working arrays as the batch runs (compaction),
+so a batch gets faster as its trials end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from doseflow.designs.batch import ACTION_CODES, KIND_CODES, ROLE_CODES, BatchState, PatientArrays
+from doseflow.errors import ConfigError
+from doseflow.simulate.patients import PatientSample
+
+__all__ = ["TrialRuns", "ENGINE_RULES", "run_trials"]
+
+#: Ends of a trial that the engine (not the design) imposes: the patient capacity of the
+#: arrays was reached with the design still enrolling, or the design waited with no
+#: outcome pending (it could never move again).
+ENGINE_RULES: tuple[str, ...] = ("engine.capacity", "engine.stalled")
+
+_STOP = ACTION_CODES["stop"]
+_UP_TO, _WAIT = KIND_CODES["up_to"], KIND_CODES["wait"]
+_ESCALATION = ROLE_CODES["escalation"]
+
+
+@dataclass(frozen=True, eq=False)
+class TrialRuns:
+    """What :func:`run_trials` returns: per-trial results as arrays over trials.
+
+    Attributes
+    ----------
+    n, y : int arrays (trials, levels)
+        Patients treated and DLTs per level (a patient still pending at the end counts
+        with the outcome the trial would have observed).
+    mtd : int array (trials,)
+        0-based level selected at the end (-1: none), by the design on the data of the
+        moment it stopped.
+    rule : int array (trials,)
+        The rule that ended each trial: an index into ``rules`` (the design's rules, then
+        :data:`ENGINE_RULES`).
+    rules : tuple of str
+    duration : float array (trials,)
+        Day of the final decision since the first patient's enrolment (NaN without a
+        calendar).
+    level, dlt, role, cohort, enrol_day : arrays (trials, patients), optional
+        Per-patient detail (``keep_patients``): 0-based level (-1: not enrolled), DLT,
+        role code, cohort, enrolment day (NaN without a calendar).
+    """
+
+    n: np.ndarray
+    y: np.ndarray
+    mtd: np.ndarray
+    rule: np.ndarray
+    rules: tuple[str, ...]
+    duration: np.ndarray
+    level: np.ndarray | None = None
+    dlt: np.ndarray | None = None
+    role: np.ndarray | None = None
+    cohort: np.ndarray | None = None
+    enrol_day: np.ndarray | None = None
+
+    @property
+    def sample_size(self) -> np.ndarray:
+        return self.n.sum(axis=1)
+
+    def rule_ids(self) -> list[str]:
+        return [self.rules[i] for i in self.rule]
+
+
+class _Work:
+    """The working arrays of the trials still running (rows are compacted away as they end)."""
+
+    FIELDS = ("orig", "n", "y", "pend", "level", "outcome", "grade", "followup", "role", "cohort", "current",
+              "enrolled", "cohorts", "clock", "known_at", "enrol_day", "eventual", "eventual_grade")
+
+    def __init__(self, t: int, k: int, p: int, timed: bool, per_patient: bool) -> None:
+        self.orig = np.arange(t)
+        self.live: np.ndarray | None = None  # rows still running (None: all)
+        self.n = np.zeros((t, k), np.int64)
+        self.y = np.zeros((t, k), np.int64)
+        self.pend = np.zeros((t, k), np.int64)
+        self.per_patient = per_patient or timed
+        if self.per_patient:
+            self.level = np.full((t, p), -1, np.int64)
+            self.outcome = np.full((t, p), -1, np.int8)
+            self.grade = np.zeros((t, p), np.int8)
+            self.followup = np.ones((t, p))
+            self.role = np.zeros((t, p), np.int8)
+            self.cohort = np.zeros((t, p), np.int64)
+        else:
+            self.level = self.outcome = self.grade = self.followup = self.role = self.cohort = None
+        self.current = np.full(t, -1, np.int64)
+        self.enrolled = np.zeros(t, np.int64)
+        self.cohorts = np.zeros(t, np.int64)
+        self.clock = np.zeros(t)
+        self.known_at = np.full((t, p), np.inf) if timed else None
+        self.enrol_day = np.full((t, p), np.nan) if timed else None
+        self.eventual = np.zeros((t, p), bool) if timed else None
+        self.eventual_grade = np.zeros((t, p), np.int8) if timed else None
+
+    def keep(self, rows: np.ndarray) -> None:
+        """Keep only ``rows`` (the trials still running)."""
+        self.live = None
+        for name in self.FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, value[rows])
+
+    def batch(self, followup_window: float | None) -> BatchState:
+        fsum = None
+        if followup_window is not None:
+            pending = (self.outcome < 0) & (self.level >= 0)
+            share = np.minimum((self.clock[:, None] - self.enrol_day) / followup_window, 1.0)
+            self.followup = np.where(pending, share, 1.0)
+            fsum = np.zeros(self.n.shape)
+            rows, cols = np.nonzero(pending)
+            np.add.at(fsum, (rows, self.level[rows, cols]), self.followup[rows, cols])
+        pa = None
+        if self.per_patient:
+            pa = PatientArrays(self.level, self.outcome, self.grade, self.followup, self.role, self.cohort)
+        return BatchState(self.n, self.y, self.pend, self.current, fsum, pa)
+
+
+def run_trials(design, patients: PatientSample, n_levels: int, *, keep_patients: bool = False,
+               max_steps: int | None = None) -> TrialRuns:
+    """Run ``design`` on every trial of ``patients`` to its end.
+
+    Parameters
+    ----------
+    design
+        Any doseflow design (its ``decide_batch``, ``select_mtd_batch`` and ``rules``).
+    patients : PatientSample
+        Potential outcomes of the patients of each trial, in arrival order; their number
+        is the patient capacity of a trial (a trial that would need more ends with the
+        rule ``engine.capacity``).
+    n_levels : int
+        Dose levels of the plan.
+    keep_patients : bool
+        Return the per-patient detail (level, DLT, role, cohort, enrolment day).
+    max_steps : int, optional
+        Bound on the number of steps (default: 4 per patient place + 10).
+
+    Returns
+    -------
+    TrialRuns
+    """
+    t, p = patients.shape
+    k = int(n_levels)
+    timed = patients.timed
+    if getattr(design, "needs_calendar", False) and not timed:
+        raise ConfigError(
+            "scenario", f"a DLT window and an arrival rate for {design.name} (it enrols while outcomes are pending)",
+            None, "Simulate it in calendar time: give --dlt-window and --arrivals-per-month.",
+        )
+    rules = tuple(design.rules) + ENGINE_RULES
+    capacity_code, stalled_code = len(design.rules), len(design.rules) + 1
+    window = patients.window
+    uses_followup = bool(getattr(design, "uses_followup", False)) and timed
+    per_patient = keep_patients or design.state_kind != "counts"
+    w = _Work(t, k, p, timed, per_patient)
+    out_n = np.zeros((t, k), np.int64)
+    out_y = np.zeros((t, k), np.int64)
+    out_pend = np.zeros((t, k), np.int64)
+    out_cur = np.full(t, -1, np.int64)
+    out_rule = np.full(t, -1, np.int64)
+    out_dur = np.full(t, np.nan)
+    out_late = np.zeros((t, k), np.int64)  # DLTs of patients still pending at the end
+    detail = {name: np.empty((t, p), dtype) for name, dtype in
+              (("level", np.int64), ("dlt", bool), ("role", np.int8), ("cohort", np.int64), ("enrol_day", float))
+              } if keep_patients else None
+    steps = 0
+    limit = max_steps if max_steps is not None else 4 * p + 10
+    while w.orig.size and (w.live is None or w.live.any()):
+        steps += 1
+        if steps > limit:
+            raise ConfigError("simulation", f"trials that end within {limit} steps", steps,
+                              f"{design.name} kept deciding without ending a trial; this is a defect of the design.")
+        d = design.decide_batch(w.batch(window if uses_followup else None))
+        size = np.where(d.cohort_kind == _UP_TO, np.minimum(d.cohort_size, 1), d.cohort_size)
+        stop = d.action == _STOP
+        if timed:
+            next_known = np.where((w.outcome < 0) & (w.level >= 0), w.known_at, np.inf).min(axis=1)
+            stalled = ~stop & (size == 0) & ~np.isfinite(next_known)
+        else:
+            next_known = None
+            stalled = ~stop & (size == 0)
+        full = ~stop & ~stalled & (w.enrolled + size > p)
+        ended = stop | stalled | full
+        if w.live is not None:
+            ended &= w.live
+        if ended.any():
+            code = np.where(stop, d.rule, np.where(stalled, stalled_code, capacity_code))
+            _finish(w, np.flatnonzero(ended), code[ended], (out_n, out_y, out_pend, out_cur, out_rule, out_dur,
+                                                             out_late), detail, timed)
+            w.live = ~ended if w.live is None else (w.live & ~ended)
+        go = ~ended if w.live is None else w.live
+        if timed:
+            _calendar_step(w, d, size, go, next_known, patients, window)
+        else:
+            _cohort_step(w, d, size, go, patients)
+        if w.live is not None and np.count_nonzero(w.live) < 0.75 * w.live.size:
+            w.keep(np.flatnonzero(w.live))
+    mtd = np.asarray(design.select_mtd_batch(BatchState(out_n, out_y, out_pend, out_cur)), dtype=np.int64)
+    extra = {} if detail is None else dict(detail)
+    if detail is not None and not timed:
+        extra["enrol_day"] = np.full((t, p), np.nan)
+    # outcomes still pending when a trial stopped count as the trial would observe them
+    return TrialRuns(out_n, out_y + out_late, mtd, out_rule, rules, out_dur, **extra)
+
+
+def _finish(w: _Work, rows: np.ndarray, code: np.ndarray, out: tuple, detail, timed: bool) -> None:
+    out_n, out_y, out_pend, out_cur, out_rule, out_dur, out_late = out
+    o = w.orig[rows]
+    out_n[o] = w.n[rows]
+    out_y[o] = w.y[rows]
+    out_pend[o] = w.pend[rows]
+    out_cur[o] = w.current[rows]
+    out_rule[o] = code
+    if timed:
+        out_dur[o] = w.clock[rows]
+        late = (w.outcome[rows] < 0) & (w.level[rows] >= 0) & w.eventual[rows]
+        r, c = np.nonzero(late)
+        np.add.at(out_late, (o[r], w.level[rows][r, c]), 1)
+    if detail is not None:
+        detail["level"][o] = w.level[rows]
+        detail["dlt"][o] = (w.eventual[rows] if timed else (w.outcome[rows] == 1)) & (w.level[rows] >= 0)
+        detail["role"][o] = w.role[rows]
+        detail["cohort"][o] = w.cohort[rows]
+        if timed:
+            detail["enrol_day"][o] = w.enrol_day[rows]
+
+
+def _enrol(w: _Work, rows: np.ndarray, size: np.ndarray, level: np.ndarray, role: np.ndarray,
+           patients: PatientSample, clock: np.ndarray | None) -> None:
+    """Enrol a cohort of ``size`` at ``level`` in each of ``rows`` (the next places in arrival order).
+
+    With a calendar (``clock``), the patients are enrolled as they arrive (never before the
+    clock) and their outcomes stay pending until known; the clock moves to the last
+    enrolment.
+    """
+    width = int(size.max())
+    places = np.arange(width)
+    idx = np.minimum(w.enrolled[rows, None] + places, patients.shape[1] - 1)
+    valid = places < size[:, None]
+    lv2 = np.broadcast_to(level[:, None], idx.shape)
+    dlt, grade = patients.outcome(w.orig[rows, None], idx, lv2)
+    dlt &= valid
+    w.n[rows, level] += size
+    w.cohorts[rows] += 1
+    if w.per_patient:
+        rr, ii = np.broadcast_to(rows[:, None], idx.shape)[valid], idx[valid]
+        w.level[rr, ii] = lv2[valid]
+        w.role[rr, ii] = np.broadcast_to(role[:, None], idx.shape)[valid]
+        w.cohort[rr, ii] = np.broadcast_to(w.cohorts[rows, None], idx.shape)[valid]
+    if clock is None:
+        if w.per_patient:
+            w.outcome[rr, ii] = dlt[valid]
+            w.grade[rr, ii] = grade[valid]
+        w.y[rows, level] += dlt.sum(axis=1)
+    else:
+        day = np.maximum(clock[rows, None], patients.arrival[w.orig[rows, None], idx])
+        w.clock[rows] = day[np.arange(rows.size), size - 1]
+        w.enrol_day[rr, ii] = day[valid]
+        w.eventual[rr, ii] = dlt[valid]
+        w.eventual_grade[rr, ii] = grade[valid]
+        w.followup[rr, ii] = 0.0
+        w.pend[rows, level] += size
+        known = day + np.where(dlt, patients.dlt_day[w.orig[rows, None], idx], patients.window)
+        w.known_at[rr, ii] = known[valid]
+    w.enrolled[rows] += size
+    esc = role == _ESCALATION
+    w.current[rows[esc]] = level[esc]
+
+
+def _cohort_step(w: _Work, d, size: np.ndarray, go: np.ndarray, patients: PatientSample) -> None:
+    rows = np.flatnonzero(go)
+    if rows.size:
+        role = np.full(rows.size, _ESCALATION, np.int8) if d.role is None else d.role[rows].astype(np.int8)
+        _enrol(w, rows, size[rows], d.next_index[rows], role, patients, None)
+
+
+def _resolve(w: _Work, rows: np.ndarray) -> None:
+    """Make known every outcome of ``rows`` due by their clock."""
+    due = (w.known_at[rows] <= w.clock[rows, None]) & (w.outcome[rows] < 0) & (w.level[rows] >= 0)
+    r, c = np.nonzero(due)
+    if not r.size:
+        return
+    rr = rows[r]
+    lv = w.level[rr, c]
+    dlt = w.eventual[rr, c]
+    w.outcome[rr, c] = dlt
+    w.grade[rr, c] = w.eventual_grade[rr, c]
+    w.followup[rr, c] = 1.0
+    np.add.at(w.pend, (rr, lv), -1)
+    np.add.at(w.y, (rr, lv), dlt.astype(np.int64))
+
+
+def _calendar_step(w: _Work, d, size: np.ndarray, go: np.ndarray, next_known: np.ndarray,
+                   patients: PatientSample, window: float) -> None:
+    kind = d.cohort_kind
+    arrival_next = np.full(go.shape, np.inf)
+    has_place = w.enrolled < patients.shape[1]
+    arrival_next[has_place] = patients.arrival[w.orig[has_place], w.enrolled[has_place]]
+    exact = go & (size > 0) & (kind != _UP_TO)
+    up_enrol = go & (size > 0) & (kind == _UP_TO) & (np.maximum(arrival_next, w.clock) <= next_known)
+    resolve = go & ~exact & ~up_enrol
+    rows = np.flatnonzero(exact | up_enrol)
+    if rows.size:
+        role = np.full(rows.size, _ESCALATION, np.int8) if d.role is None else d.role[rows].astype(np.int8)
+        _enrol(w, rows, size[rows], d.next_index[rows], role, patients, w.clock)
+    # an exact cohort: the design is asked again once all the cohort's outcomes are known
+    ex = np.flatnonzero(exact)
+    if ex.size:
+        sz = size[ex]
+        places = np.arange(int(sz.max()))
+        idx = np.maximum(w.enrolled[ex, None] - sz[:, None] + places, 0)
+        known = np.where(places < sz[:, None], w.known_at[ex[:, None], idx], -np.inf)
+        w.clock[ex] = np.maximum(w.clock[ex], known.max(axis=1))
+        _resolve(w, ex)
+    rows = np.flatnonzero(resolve)
+    if rows.size:
+        w.clock[rows] = np.maximum(w.clock[rows], next_known[rows])
+        _resolve(w, rows)
