@@ -118,18 +118,25 @@ def test_decision_requires_next_dose_unless_stopping():
     with pytest.raises(ConfigError):
         Decision("stop", 2, "inconsistent")
     with pytest.raises(ConfigError):
-        Decision("escalate", None, "inconsistent")
+        Decision("escalate", None, "inconsistent", cohort_size=3)
+    with pytest.raises(ConfigError, match="Decision.cohort_size"):
+        Decision("escalate", 2, "no cohort size")
     with pytest.raises(ConfigError, match="Decision.action"):
         Decision("jump", 2, "no such action")  # type: ignore[arg-type]
 
 
 def test_decision_and_selection_json_shapes():
-    d = Decision("de-escalate", 2, "2 DLTs in 3 patients", eliminated=(3, 4), rule="x")
+    d = Decision("de-escalate", 2, "2 DLTs in 3 patients", eliminated=(3, 4), rule="x", cohort_size=3)
     assert d.to_dict() == {
         "action": "de-escalate",
         "next_dose": 2,
         "reason": "2 DLTs in 3 patients",
         "eliminated": [3, 4],
+        "rule": "x",
+        "cohort_size": 3,
+        "cohort_kind": "exact",
+        "backfill": [],
+        "role": "escalation",
     }
     m = MTDSelection(None, (0.1, None), "no level is acceptable")
-    assert m.to_dict() == {"mtd": None, "estimates": [0.1, None], "reason": "no level is acceptable"}
+    assert m.to_dict() == {"mtd": None, "estimates": [0.1, None], "reason": "no level is acceptable", "rule": ""}

@@ -1,10 +1,12 @@
-"""Properties every design in the registry must have, checked on the same generated states.
+"""Properties every design and wrapper chain must have, checked on the same generated states.
 
 1. Monotonicity: with one more DLT among the patients at the current level (and the same
    number of patients), the recommended dose (the next dose, or the MTD when the design
    stops) is never higher.
 2. Safety: the next dose is never an eliminated level, nor above one.
-3. The conformance suite (:func:`doseflow.designs.check_design`).
+3. The conformance suite (:func:`doseflow.designs.check_design`): frozen, picklable,
+   round-trips through ``to_dict``, deterministic, batch kernels equal to the scalar rule on
+   random count states and on the states the design meets in trials it plays itself.
 """
 
 from __future__ import annotations
@@ -16,9 +18,44 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from doseflow.core import Decision, MTDSelection, TrialState
-from doseflow.designs import DESIGNS, check_design, make_design
+from doseflow.designs import (
+    AcceleratedTitration,
+    DemandNAtDose,
+    Expansion,
+    NoEscalationAfterDLT,
+    NoSkipping,
+    StopAtNAtDose,
+    StopAtSampleSize,
+    StopWhenTooToxic,
+    build_design,
+    check_design,
+    design_classes,
+    design_from_options,
+)
+from doseflow.designs.base import DesignBase
+from doseflow.designs.rule_based import RollingSix, ThreePlusThree
+from doseflow.designs.interval import BOIN, Keyboard
 
-NAMES = list(DESIGNS)
+NAMES = list(design_classes())
+
+#: Wrapper chains, each around several base designs: every wrapper, alone and nested.
+CHAINS = {
+    "accelerated": lambda b: AcceleratedTitration(b, max_single_levels=2),
+    "accelerated-grade2x2": lambda b: AcceleratedTitration(b, trigger_count=2),
+    "sample-size": lambda b: StopAtSampleSize(b, max_n=12),
+    "n-at-dose-stay": lambda b: StopAtNAtDose(b, n=6),
+    "n-at-dose-current": lambda b: StopAtNAtDose(b, n=6, when="current"),
+    "n-at-dose-recommended": lambda b: StopAtNAtDose(b, n=6, when="recommended"),
+    "demand": lambda b: DemandNAtDose(b, n=9),
+    "too-toxic": lambda b: StopWhenTooToxic(b, threshold=0.3, confidence=0.8),
+    "no-skipping": lambda b: NoSkipping(b, when_deescalating=True),
+    "no-escalation-after-dlt": lambda b: NoEscalationAfterDLT(b),
+    "expansion": lambda b: Expansion(b, n=6, levels=2),
+    "everything": lambda b: Expansion(StopAtSampleSize(StopAtNAtDose(NoSkipping(AcceleratedTitration(b)), n=9),
+                                                       max_n=24), n=4),
+}
+BASES = {"3+3": ThreePlusThree(), "3+3-A": ThreePlusThree(variant="A"), "boin": BOIN(target=0.3),
+         "rolling6": RollingSix(), "keyboard": Keyboard(target=0.25)}
 
 
 def _recommended(design, state) -> tuple[int, str]:
@@ -56,7 +93,7 @@ def test_more_dlts_at_current_level_never_give_a_higher_dose(name, case):
     c = current - 1
     if y[c] >= n[c]:
         return
-    design = make_design(name)
+    design = design_from_options(name, {})
     k = len(n)
     before = _recommended(design, TrialState.from_counts(k, n, y, current))
     y_more = list(y)
@@ -72,7 +109,7 @@ def test_more_dlts_at_current_level_never_give_a_higher_dose(name, case):
 @given(case=states)
 def test_never_escalate_into_or_past_an_eliminated_level(name, case):
     n, y, current = _counts(case)
-    decision = make_design(name).decide(TrialState.from_counts(len(n), n, y, current))
+    decision = design_from_options(name, {}).decide(TrialState.from_counts(len(n), n, y, current))
     if decision.next_dose is not None and decision.eliminated:
         assert decision.next_dose < min(decision.eliminated), (
             f"{name}: n={n} y={y} current={current}: next {decision.next_dose}, "
@@ -81,31 +118,43 @@ def test_never_escalate_into_or_past_an_eliminated_level(name, case):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_conformance_suite(name):
-    assert check_design(make_design(name)) == 300
+def test_conformance_suite_on_every_design(name):
+    assert check_design(design_from_options(name, {})) > 300
+
+
+@pytest.mark.parametrize("base", list(BASES))
+@pytest.mark.parametrize("chain", list(CHAINS))
+def test_conformance_suite_on_wrapper_chains(chain, base):
+    design = CHAINS[chain](BASES[base])
+    assert check_design(design) > 300
+    assert build_design(design.to_dict()) == design
 
 
 @dataclasses.dataclass
-class _Mutable:
+class _Mutable(DesignBase):
     """A design whose configuration can be changed after creation."""
 
-    target: float = 0.3
+    name = "mutable"
+    start_dose = 1
 
     def decide(self, state):
-        return Decision("stay", 1, "always level 1")
+        return Decision("stay", 1, "always level 1", cohort_size=1)
 
     def select_mtd(self, state):
         return MTDSelection(None, (None,) * state.n_levels)
 
 
 @dataclasses.dataclass(frozen=True)
-class _Reckless:
+class _Reckless(DesignBase):
     """A frozen design that always proposes the top level while calling it eliminated."""
 
-    target: float = 0.3
+    name = "reckless"
+    start_dose = 1
+    rules = ("reckless.top",)
 
     def decide(self, state):
-        return Decision("escalate", state.n_levels, "always the top", eliminated=(state.n_levels,))
+        return Decision("escalate", state.n_levels, "always the top", eliminated=(state.n_levels,),
+                        rule="reckless.top", cohort_size=1)
 
     def select_mtd(self, state):
         return MTDSelection(None, (None,) * state.n_levels)
@@ -116,4 +165,4 @@ def test_conformance_suite_catches_a_mutable_or_unsafe_design():
     with pytest.raises(AssertionError, match="configuration is not frozen"):
         check_design(_Mutable())
     with pytest.raises(AssertionError, match="is eliminated"):
-        check_design(_Reckless())
+        check_design(_Reckless(), [TrialState.from_outcomes(3, "1NNN")])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from doseflow.core import TrialState
-from doseflow.designs.boin import BOIN, boin_boundaries, compute_overdose_probability
+from doseflow.designs.interval.boin import BOIN, boin_boundaries, compute_overdose_probability
 
 NA = None
 

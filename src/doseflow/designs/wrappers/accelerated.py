@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from doseflow.core import Decision, TrialState
+from doseflow.core import Decision, MTDSelection, TrialState
 from doseflow.designs.batch import ACTION_CODES, KIND_CODES, BatchDecision, BatchState
 from doseflow.designs.options import option, validate_options
 from doseflow.designs.wrappers.base import Wrapper, override_batch
@@ -121,6 +121,13 @@ class AcceleratedTitration(Wrapper):
         levels = self.titration_levels(n.shape[1])
         outside = np.concatenate([n[:, :levels[0] - 1], n[:, levels[-1]:]], axis=1).sum(axis=1) > 0
         return (n.max(axis=1, initial=0) <= 1) & ~outside | self.base.grades_matter(n)
+
+    def select_mtd(self, state: TrialState) -> MTDSelection:
+        """The base design's MTD on all patients, titration patients included."""
+        sel = self.base.select_mtd(state)
+        return MTDSelection(sel.dose, sel.estimates,
+                            sel.reason + " Single-patient titration patients count as treated at their level.",
+                            sel.rule, sel.details)
 
     def titration_levels(self, n_levels: int) -> range:
         """1-based levels that may run with a single patient, for a plan of ``n_levels``."""

@@ -10,7 +10,7 @@ Examples
 >>> from doseflow.core import TrialState
 >>> from doseflow.designs.interval.boin import BOIN
 >>> design = StopAtSampleSize(StopAtNAtDose(BOIN(target=0.3), n=6), max_n=30)
->>> d = design.decide(TrialState.from_outcomes(5, "1NNN 2NTN 2NNN"))
+>>> d = design.decide(TrialState.from_outcomes(5, "1NNN 2NTN 2NTN"))
 >>> d.action, d.rule
 ('stop', 'stop_at_n_at_dose.reached')
 """
@@ -93,8 +93,11 @@ class StopAtSampleSize(Wrapper):
         total = state.n_patients
         if total >= self.max_n:
             if int(state.pending_per_dose.sum()) > 0:
+                c = state.current_dose
+                to = c if c not in d.eliminated else d.next_dose
                 return replace(
-                    d, cohort_size=0, cohort_kind="wait", rule=f"{self.name}.wait_final",
+                    d, action=_move(c, to), next_dose=to, cohort_size=0, cohort_kind="wait",
+                    rule=f"{self.name}.wait_final",
                     reason=f"{total} patients have been enrolled, the maximum sample size {self.max_n}; wait for the "
                     "pending DLT outcomes before the MTD is selected.",
                 )
@@ -117,8 +120,15 @@ class StopAtSampleSize(Wrapper):
         reached = go & (total >= self.max_n)
         pending = batch.pending.sum(axis=1) > 0
         out = d.with_rules(rules)
-        out = override_batch(out, np.flatnonzero(reached & pending), rules, rule=self.rule_code("wait_final"),
-                             cohort_size=0)
+        waiting = reached & pending
+        cur = batch.current
+        elim_from = np.full(len(cur), batch.n_levels) if d.eliminated_from is None else d.eliminated_from
+        to = np.where(cur < elim_from, cur, d.next_index)
+        out = override_batch(out, np.flatnonzero(waiting), rules, rule=self.rule_code("wait_final"),
+                             action="stay", next_index=to[waiting], cohort_size=0)
+        rows = np.flatnonzero(waiting)
+        out.action[rows] = np.where(to[rows] > cur[rows], ACTION_CODES["escalate"],
+                                    np.where(to[rows] < cur[rows], ACTION_CODES["de-escalate"], _STAY))
         out = override_batch(out, np.flatnonzero(reached & ~pending), rules, rule=self.rule_code("reached"),
                              action="stop")
         cut = go & ~reached & (d.cohort_size > self.max_n - total)

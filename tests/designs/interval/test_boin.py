@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from doseflow.core import TrialState
-from doseflow.designs.boin import BOIN, boin_boundaries
+from doseflow.designs.interval.boin import BOIN, boin_boundaries
 from doseflow.errors import ConfigError
 
 CASES = [
@@ -26,7 +26,7 @@ CASES = [
     ("1NNN 2NNN 3NNN 4NNN 5NNN", "stay", 5, "boin.stay_highest", ()),
     ("1NNN 2NNN 3TTT 2NNN", "stay", 2, "boin.stay_next_eliminated", (3, 4, 5)),  # 0/6 <= e(6)=1
     ("1NNN 2NNP", "escalate", 3, "boin.escalate", ()),  # pending ignored: 0/2 <= e(2)=0
-    ("1NNN 2PPP", "stay", 2, "boin.stay_pending", ()),
+    ("1NNN 2PPP", "stay", 2, "boin.wait_pending", ()),
     ("1NNN 2NNN 2TTN", "stay", 2, "boin.stay", ()),  # 2/6: 1 < 2 < d(6)=3
     ("1NNN 2NNN 2TTT", "de-escalate", 1, "boin.deescalate", ()),  # 3/6 >= 3; P(p>.3|Beta(4,4)) = 0.874
 ]
@@ -36,7 +36,7 @@ CASES = [
 def test_decide_hand_derived(outcomes, action, nxt, rule, eliminated):
     d = BOIN(target=0.3).decide(TrialState.from_outcomes(5, outcomes))
     assert (d.action, d.next_dose, d.rule, d.eliminated) == (action, nxt, rule, eliminated)
-    assert d.cohort_size == (None if action == "stop" else 3)
+    assert d.cohort_size == (None if action == "stop" else 0 if rule == "boin.wait_pending" else 3)
 
 
 def test_reason_names_rule_and_numbers():
@@ -49,20 +49,8 @@ def test_reason_names_rule_and_numbers():
     assert "P(DLT rate > 0.3) = 0.992 > 0.95" in d.reason
 
 
-def test_n_earlystop_stops_at_the_cap():
-    """n_earlystop=6: 6 patients at the current level -> stop (BOIN's n.earlystop)."""
-    design = BOIN(target=0.3, n_earlystop=6)
-    assert design.decide(TrialState.from_outcomes(5, "1NNN 2NTN 2NNN")).rule == "boin.stop_n_at_dose"
-    assert design.decide(TrialState.from_outcomes(5, "1NNN 2NTN")).action == "stay"
-
-
-def test_max_n_stops():
-    d = BOIN(target=0.3, max_n=6).decide(TrialState.from_outcomes(5, "1NNN 2NNN"))
-    assert (d.action, d.next_dose, d.rule) == ("stop", None, "boin.stop_max_n")
-
-
 def test_start_dose_beyond_plan_is_a_config_error():
-    with pytest.raises(ConfigError, match="start_dose: must be a dose level from 1 to 3; got 4"):
+    with pytest.raises(ConfigError, match="BOIN.start_dose: must be a dose level from 1 to 3; got 4"):
         BOIN(target=0.3, start_dose=4).decide(TrialState.from_outcomes(3, ""))
 
 
@@ -94,14 +82,12 @@ def test_mtd_tie_rule_pooled_estimates_below_target_pick_higher():
         ({"target": 0.3, "cohort_size": 0}, "cohort_size"),
         ({"target": 0.3, "start_dose": 0}, "start_dose"),
         ({"target": 0.3, "elimination_cutoff": 1.0}, "elimination_cutoff"),
-        ({"target": 0.3, "n_earlystop": 0}, "n_earlystop"),
-        ({"target": 0.3, "max_n": -3}, "max_n"),
     ],
 )
 def test_bad_config_names_field_and_value(kwargs, where):
     with pytest.raises(ConfigError) as err:
         BOIN(**kwargs)
-    assert err.value.where == where
+    assert err.value.where in (where, f"BOIN.{where}")
     assert repr(err.value.value) in str(err.value)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from doseflow.core import TrialState
-from doseflow.designs.i3plus3 import I3Plus3
+from doseflow.designs.interval.i3plus3 import I3Plus3
 from doseflow.errors import ConfigError
 
 CELLS = [
@@ -86,4 +86,4 @@ def test_mtd_tie_split_sides_picks_lower():
 def test_bad_config(kwargs, where):
     with pytest.raises(ConfigError) as err:
         I3Plus3(**kwargs)
-    assert err.value.where == where
+    assert err.value.where == f"I3Plus3.{where}"

@@ -17,7 +17,7 @@ import pytest
 from scipy import stats
 
 from doseflow.core import TrialState
-from doseflow.designs.keyboard import MTPI2, Keyboard, compute_key_edges
+from doseflow.designs.interval.keyboard import MTPI2, Keyboard, compute_key_edges
 from doseflow.errors import ConfigError
 
 EDGES_030 = [0.0, 0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95, 1.0]  # target key index 3
@@ -72,8 +72,9 @@ def test_every_cell_matches_scipy_oracle_target_030(cls, how):
 
 @pytest.mark.parametrize("target", [0.15, 0.2, 0.25, 0.3, 1 / 3, 0.4])
 def test_keyboard_equals_mtpi2_on_every_cell(target):
-    """With the package's end-key scaling, keyboard and mTPI-2 coincide for every (n, y), n <= 30."""
-    kb, mt = Keyboard(target=target), MTPI2(target=target)
+    """With the package's end-key scaling, keyboard and mTPI-2 coincide for every (n, y), n <= 30
+    (with the same elimination rule: the keyboard package applies it from n = 1)."""
+    kb, mt = Keyboard(target=target), MTPI2(target=target, elimination_min_n=1)
     for n in range(1, 31):
         for y in range(n + 1):
             assert _table_decision(kb, n, y) == _table_decision(mt, n, y), (target, n, y)
@@ -163,4 +164,23 @@ def test_keyboard_mtd_equals_package_rule():
 def test_bad_config(cls, kwargs, where):
     with pytest.raises(ConfigError) as err:
         cls(**kwargs)
-    assert err.value.where == where
+    assert err.value.where == f"{cls.__name__}.{where}"
+
+
+@pytest.mark.parametrize("target, table", [
+    # Keyboard 0.1.3 get.boundary.kb applies the safety rule at every n, from y = 0:
+    # 1 - pbeta(target, y + 1, n - y + 1) > 0.95. Hand-derived: target 0.3, n = 2, y = 2:
+    # 1 - 0.3^3 = 0.973 > 0.95 (eliminate); n = 1, y = 1: 1 - 0.3^2 = 0.91 (not).
+    # Target 0.2: n = 1, y = 1: 1 - 0.2^2 = 0.96 (eliminate).
+    (0.30, {1: None, 2: 2, 3: 3}),
+    (0.25, {1: None, 2: 2, 3: 3}),
+    (0.20, {1: 1, 2: 2, 3: 2}),
+])
+def test_keyboard_eliminates_from_n_1_as_the_package_does(target, table):
+    """Engine issue defect 5: R Keyboard 0.1.3 eliminates at 2 DLTs of 2 at targets 0.25 and 0.30;
+    BOIN and the paper's text apply the rule from n = 3 (``elimination_min_n = 3`` gives that)."""
+    got = Keyboard(target=target).decision_table(3).eliminate
+    assert dict(zip((1, 2, 3), got)) == table
+    assert Keyboard(target=target, elimination_min_n=3).decision_table(2).eliminate == (None, None)
+    d = Keyboard(target=0.3).decide(TrialState.from_outcomes(5, "1NNN 2TT"))
+    assert (d.action, d.next_dose, d.eliminated, d.rule) == ("de-escalate", 1, (2, 3, 4, 5), "keyboard.eliminate")

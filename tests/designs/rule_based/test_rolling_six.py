@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from doseflow.core import DosePlan, TrialState
-from doseflow.designs.rolling_six import (
+from doseflow.designs.rule_based.rolling_six import (
     RollingSix,
     compute_rolling_six_action,
     tabulate_rolling_six_rules,

@@ -14,23 +14,24 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from doseflow.core import TrialState
-from doseflow.designs.base import ACTION_CODES, BatchDesign, Design
-from doseflow.designs.boin import BOIN
-from doseflow.designs.i3plus3 import I3Plus3
-from doseflow.designs.intervals import compute_elimination_boundary
-from doseflow.designs.isotonic import compute_isotonic_regression
-from doseflow.designs.keyboard import MTPI2, Keyboard
+from doseflow.designs.base import Design
+from doseflow.designs.conformance import check_batch_agreement
+from doseflow.designs.interval.boin import BOIN
+from doseflow.designs.interval.i3plus3 import I3Plus3
+from doseflow.designs.interval.mechanism import compute_elimination_boundary
+from doseflow.designs.interval.isotonic import compute_isotonic_regression
+from doseflow.designs.interval.keyboard import MTPI2, Keyboard
 from doseflow.errors import ConfigError, InputError
 
 DESIGNS = [
     BOIN(target=0.3),
-    BOIN(target=0.25, n_earlystop=9, max_n=36, start_dose=2),
+    BOIN(target=0.25, start_dose=2),
     Keyboard(target=0.3),
     Keyboard(target=0.2, partial_keys="ignore", cohort_size=1),
     MTPI2(target=0.25),
     MTPI2(target=0.3, eps1=0.05, eps2=0.1, elimination_cutoff=0.9),
     I3Plus3(target=0.3),
-    I3Plus3(target=0.2, max_n=24, n_earlystop=12),
+    I3Plus3(target=0.2, elimination_min_n=2),
 ]
 IDS = [f"{d.name}-{i}" for i, d in enumerate(DESIGNS)]
 
@@ -80,7 +81,7 @@ def test_level_is_eliminated_by_lower_level_data():
 # ----- conformance ---------------------------------------------------------------------
 @pytest.mark.parametrize("design", DESIGNS, ids=IDS)
 def test_conformance_frozen_picklable_protocols(design):
-    assert isinstance(design, Design) and isinstance(design, BatchDesign)
+    assert isinstance(design, Design)
     assert design.name in {"boin", "keyboard", "mtpi2", "i3+3"} and design.citation
     with pytest.raises(dataclasses.FrozenInstanceError):
         design.target = 0.5  # type: ignore[misc]
@@ -90,7 +91,7 @@ def test_conformance_frozen_picklable_protocols(design):
 
 @pytest.mark.parametrize("design", DESIGNS, ids=IDS)
 def test_replace_revalidates(design):
-    with pytest.raises(ConfigError, match="cohort_size: must be a whole number >= 1; got 0"):
+    with pytest.raises(ConfigError, match="cohort_size: must be a whole number in \\[1, 100\\]; got 0"):
         dataclasses.replace(design, cohort_size=0)
     with pytest.raises(ConfigError, match="target"):
         dataclasses.replace(design, target=1.2)
@@ -167,10 +168,7 @@ def test_never_escalate_to_an_eliminated_level(design, case):
 def test_batch_equals_scalar(design, case):
     """(c) decide_batch on one row equals decide on the state built from the same counts."""
     n, y, c = case
-    d = design.decide(TrialState.from_counts(len(n), n, y, current=c))
-    action, nxt = design.decide_batch(np.array([n]), np.array([y]), np.array([c - 1]))
-    assert action[0] == ACTION_CODES[d.action]
-    assert nxt[0] == (-1 if d.next_dose is None else d.next_dose - 1)
+    check_batch_agreement(design, [TrialState.from_counts(len(n), n, y, current=c)])
 
 
 @pytest.mark.parametrize("design", DESIGNS, ids=IDS)
@@ -181,10 +179,8 @@ def test_batch_equals_scalar_on_many_random_states(design):
     n = rng.integers(0, 16, size=(trials, k))
     y = rng.binomial(n, rng.uniform(0, 0.7, size=(trials, k)))
     cur = rng.integers(0, k, size=trials)
-    action, nxt = design.decide_batch(n, y, cur)
-    for t in range(trials):
-        d = design.decide(TrialState.from_counts(k, n[t].tolist(), y[t].tolist(), current=int(cur[t]) + 1))
-        assert (action[t], nxt[t]) == (ACTION_CODES[d.action], -1 if d.next_dose is None else d.next_dose - 1), t
+    states = [TrialState.from_counts(k, n[t].tolist(), y[t].tolist(), current=int(cur[t]) + 1) for t in range(trials)]
+    check_batch_agreement(design, states)
 
 
 @pytest.mark.parametrize("design", DESIGNS, ids=IDS)

@@ -17,8 +17,8 @@ import pickle
 import pytest
 
 from doseflow.core import DosePlan, TrialState
-from doseflow.designs.accelerated import AcceleratedTitration
-from doseflow.designs.threeplusthree import ThreePlusThree
+from doseflow.designs.wrappers.accelerated import AcceleratedTitration
+from doseflow.designs.rule_based.threeplusthree import ThreePlusThree
 from doseflow.errors import ConfigError
 
 PLAN = DosePlan.of_size(5)
@@ -147,10 +147,10 @@ def test_gq1001_like_trial_without_dlt():
 def test_config():
     d = AcceleratedTitration(ThreePlusThree(variant="A"), max_single_levels=2)
     assert pickle.loads(pickle.dumps(d)) == d
-    assert d.cohort_size == 3 and AcceleratedTitration.name == "accelerated-3+3"
+    assert d.first_cohort_size == 1 and d.base.first_cohort_size == 3 and AcceleratedTitration.name == "accelerated"
     with pytest.raises(dataclasses.FrozenInstanceError):
         d.trigger_grade = 3  # type: ignore[misc]
-    with pytest.raises(ConfigError, match=r"AcceleratedTitration.base: .*got 'str'"):
+    with pytest.raises(ConfigError, match=r"AcceleratedTitration.base: must be a design .*got 'str'"):
         AcceleratedTitration("3+3")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"AcceleratedTitration.max_single_levels: .*got 0"):
         dataclasses.replace(d, max_single_levels=0)

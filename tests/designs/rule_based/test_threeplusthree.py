@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from doseflow.core import DosePlan, TrialState
-from doseflow.designs.base import ACTION_CODES
-from doseflow.designs.threeplusthree import ThreePlusThree, compute_escalation_probability
+from doseflow.designs.conformance import check_batch_agreement
+from doseflow.designs.rule_based.threeplusthree import ThreePlusThree, compute_escalation_probability
 from doseflow.errors import ConfigError
 
 PLAN5 = DosePlan.of_size(5)
@@ -154,8 +154,6 @@ def test_config_frozen_picklable_and_validated():
         dataclasses.replace(d, variant="C")
     with pytest.raises(ConfigError, match=r"ThreePlusThree.start_dose: .*got 0"):
         ThreePlusThree(start_dose=0)
-    with pytest.raises(ConfigError, match=r"ThreePlusThree.cohort_size: .*got 4"):
-        ThreePlusThree(cohort_size=4)
     with pytest.raises(ConfigError, match=r"ThreePlusThree.start_dose: .*got 6"):
         ThreePlusThree(start_dose=6).decide(TrialState(PLAN5))
     assert ThreePlusThree.name == "3+3" and "Storer" in ThreePlusThree.citation
@@ -195,19 +193,10 @@ def reachable_states(draw):
     return variant, states
 
 
-def _batch(design, states):
-    n = np.array([s[0] for s in states])
-    y = np.array([s[1] for s in states])
-    cur = np.array([(s[2] - 1) if s[2] is not None else -1 for s in states])
-    return design.decide_batch(n, y, cur)
-
-
 def _assert_batch_equals_scalar(design, states):
-    action, nxt = _batch(design, states)
-    for i, (n, y, current) in enumerate(states):
-        d = design.decide_counts(n, y, current)
-        assert action[i] == ACTION_CODES[d.action], (n, y, current, d)
-        assert nxt[i] == (d.next_dose - 1 if d.next_dose is not None else -1), (n, y, current, d)
+    plan_states = [TrialState(TrialState.from_counts(len(n), n, y).plan) if current is None else
+                   TrialState.from_counts(len(n), n, y, current) for n, y, current in states]
+    check_batch_agreement(design, plan_states)
 
 
 @settings(derandomize=True, max_examples=300, deadline=None)
