@@ -12,7 +12,17 @@ from hypothesis import strategies as st
 
 from doseflow.cli.app import main
 from doseflow.core import TrialState
-from doseflow.designs import BOIN, I3Plus3, Keyboard, ThreePlusThree, make_design
+from doseflow.designs import (
+    BOIN,
+    AcceleratedTitration,
+    I3Plus3,
+    Keyboard,
+    StopAtNAtDose,
+    StopAtSampleSize,
+    ThreePlusThree,
+    design_classes,
+    design_from_options,
+)
 
 
 def run(capsys, *argv):
@@ -21,13 +31,20 @@ def run(capsys, *argv):
     return rc, out.out, out.err
 
 
-def test_designs_lists_every_design_with_citation(capsys):
+def test_designs_lists_every_design_and_wrapper_with_citation_and_options(capsys):
     rc, out, _ = run(capsys, "designs", "--json")
-    rows = json.loads(out)
+    data = json.loads(out)
     assert rc == 0
-    assert [r["name"] for r in rows] == ["3+3", "accelerated-3+3", "rolling6", "boin", "keyboard", "mtpi2", "i3+3"]
-    assert all(r["citation"] for r in rows)
-    assert "Storer" in rows[0]["citation"] and "Liu" in rows[3]["citation"]
+    names = [r["name"] for r in data["designs"]]
+    assert names == list(design_classes()) and {"3+3", "rolling6", "boin", "keyboard", "mtpi2", "i3+3"} <= set(names)
+    assert all(r["citation"] for r in data["designs"] + data["wrappers"])
+    boin = next(r for r in data["designs"] if r["name"] == "boin")
+    assert "Liu" in boin["citation"]
+    target = next(o for o in boin["options"] if o["flag"] == "--target")
+    assert target["bounds"] == "a number in (0, 1)"
+    wrappers = {r["name"]: r for r in data["wrappers"]}
+    assert wrappers["accelerated"]["switch"] == "--accelerated"
+    assert [o["flag"] for o in wrappers["stop_at_n_at_dose"]["options"]] == ["--n-earlystop", "--earlystop-when"]
 
 
 def test_boundaries_json_is_the_boin_reference_table(capsys):
@@ -46,8 +63,10 @@ def test_next_json_shape_and_value(capsys):
     rc, out, _ = run(capsys, "next", "boin", "--n", "3,3,6,0,0,0", "--dlt", "0,0,1,0,0,0", "--current", "3", "--json")
     got = json.loads(out)
     assert rc == 0
-    assert set(got) == {"action", "next_dose", "reason", "eliminated"}
+    assert set(got) == {"action", "next_dose", "reason", "eliminated", "rule", "cohort_size", "cohort_kind", "backfill",
+                        "role"}
     assert (got["action"], got["next_dose"], got["eliminated"]) == ("escalate", 4, [])
+    assert (got["rule"], got["cohort_size"], got["cohort_kind"]) == ("boin.escalate", 3, "exact")
 
 
 def test_mtd_json_reproduces_the_boin_documentation_example(capsys):
@@ -82,14 +101,15 @@ def test_three_plus_three_mtd_found(capsys):
         (["next", "boin", "--n", "3,3", "--dlt", "0,1", "--current", "2", "--target", "abc"],
          "error: --target: must be a number; got 'abc'."),
         (["next", "foo", "--n", "3", "--dlt", "0", "--current", "1"],
-         "error: DESIGN: must be one of 3+3, accelerated-3+3, rolling6, boin, keyboard, mtpi2, i3+3; got 'foo'. "
+         "error: DESIGN: must be one of " + ", ".join(design_classes()) + "; got 'foo'. "
          "List them with `doseflow designs`."),
         (["next", "boin", "--n", "3,3", "--dlt", "0,0", "--current", "5"],
          "error: --current: must be a dose level from 1 to 2 (the length of --n); got 5."),
         (["next", "3+3", "--n", "3,3", "--dlt", "0,0", "--current", "1", "--phi1", "0.2"],
-         "error: --phi1: must be an option of design '3+3'; got 0.2. 3+3 takes: --cohort-size, --variant."),
+         "error: --phi1: must be an option of design '3+3'; got 0.2. 3+3 takes: --start-dose, --variant; and the "
+         "wrapper flags listed by `doseflow designs`."),
         (["boundaries", "rolling6"],
-         "error: DESIGN: must be a design with a count-based decision table (3+3, boin, keyboard, mtpi2, i3+3); "
+         "error: DESIGN: must be a design with a count-based decision table (3+3, boin, i3+3, keyboard, mtpi2); "
          "got 'rolling6'."),
     ],
     ids=["dlt>n", "negative", "lengths", "target-range", "target-text", "design", "current", "option", "table"],
@@ -130,16 +150,33 @@ def test_cli_json_equals_python_api(capsys, case, name):
     argv = ["--n", ",".join(map(str, n)), "--dlt", ",".join(map(str, y))]
     rc, out, err = run(capsys, "next", name, *argv, "--current", str(current), "--json")
     assert rc == 0, err
-    design = make_design(name)
+    design = design_from_options(name, {})
     state = TrialState.from_counts(len(n), n, y, current)
     assert json.loads(out) == design.decide(state).to_dict()
     rc, out, err = run(capsys, "mtd", name, *argv, "--json")
-    expected = design.select_mtd(TrialState.from_counts(len(n), n, y)).to_dict()
+    expected = design.select_mtd(TrialState.from_counts(len(n), n, y) if any(n) else TrialState.from_counts(len(n), n, y)).to_dict()
     assert json.loads(out) == json.loads(json.dumps(expected))
 
 
 def test_registry_builds_the_classes_with_defaults():
-    assert make_design("boin") == BOIN(target=0.3)
-    assert make_design("keyboard", {"--target": 0.25}) == Keyboard(target=0.25)
-    assert make_design("i3+3", {"--eps1": 0.04}) == I3Plus3(target=0.3, eps1=0.04)
-    assert make_design("3+3", {"--variant": "A"}) == ThreePlusThree(variant="A")
+    assert design_from_options("boin", {}) == BOIN(target=0.3)
+    assert design_from_options("keyboard", {"--target": 0.25}) == Keyboard(target=0.25)
+    assert design_from_options("i3+3", {"--eps1": 0.04}) == I3Plus3(target=0.3, eps1=0.04)
+    assert design_from_options("3+3", {"--variant": "A"}) == ThreePlusThree(variant="A")
+
+
+def test_wrapper_flags_build_the_chain_in_its_documented_order():
+    d = design_from_options("boin", {"--max-n": 30, "--n-earlystop": 12, "--target": 0.25})
+    assert d == StopAtSampleSize(StopAtNAtDose(BOIN(target=0.25), n=12), max_n=30)
+    assert design_from_options("3+3", {"--accelerated": True, "--max-single-levels": 2}) == \
+        AcceleratedTitration(ThreePlusThree(), max_single_levels=2)
+
+
+def test_next_reports_waits_and_cohorts_in_words(capsys):
+    rc, out, _ = run(capsys, "next", "boin", "--n", "3,3", "--dlt", "0,0", "--pending", "0,3", "--current", "2")
+    assert rc == 0 and out.startswith("wait (level 2)")
+    rc, out, _ = run(capsys, "next", "3+3", "--accelerated", "--n", "1,0,0", "--dlt", "0,0,0", "--current", "1",
+                     "--grade2", "0,0,0")
+    assert rc == 0 and out.startswith("escalate to level 2: treat 1")
+    rc, _, err = run(capsys, "next", "boin", "--n", "3", "--dlt", "0", "--current", "1", "--grade2", "0")
+    assert rc == 2 and "--grade2: must be given only to a design that reads grades" in err

@@ -8,6 +8,7 @@ option and the value on standard error and exits with status 2, never a tracebac
 from __future__ import annotations
 
 import typer
+from rich.console import Console
 
 from doseflow import __version__
 from doseflow.errors import DoseflowError
@@ -21,6 +22,8 @@ app = typer.Typer(
 )
 
 EXIT_INPUT = 2
+#: Standard output of every command (Rich tables and text; plain when not a terminal).
+console = Console(highlight=False)
 
 
 def _version(value: bool) -> None:
@@ -39,9 +42,11 @@ def _root(
 def _register() -> None:
     # Commands live in one module per task; importing them adds them to ``app``.
     from doseflow.cli import analyze_cmd  # noqa: F401
-    from doseflow.cli import designs_cmd  # noqa: F401
+    from doseflow.cli import compare_cmd  # noqa: F401
     from doseflow.cli import demo_cmd  # noqa: F401
+    from doseflow.cli import designs_cmd  # noqa: F401
     from doseflow.cli import insilico_cmd  # noqa: F401
+    from doseflow.cli import paths_cmd  # noqa: F401
     from doseflow.cli import simulate_cmd  # noqa: F401
 
 

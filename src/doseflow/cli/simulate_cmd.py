@@ -1,101 +1,127 @@
-"""``doseflow simulate DESIGN --true-dlt ...``: operating characteristics of a design.
+"""``doseflow simulate DESIGN``: operating characteristics of a design in a scenario.
 
-Exact by enumerating every outcome path (``--exact``; count-based designs such as 3+3,
-or interval designs with ``--max-n``) or by Monte Carlo (``--trials`` trials, reproducible
-for ``--seed`` whatever ``--workers``). JSON (1-based levels, percentages 0-100)::
-
-    {"design": str, "method": "exact"|"monte carlo", "true_dlt": [...], "selection_pct": [...],
-     "no_mtd_pct": float, "patients_per_dose": [...], "dlts_per_dose": [...], "mean_n": float,
-     "mean_dlts": float, "trials": int|null, "seed": int|null}
+Exact (``--exact``: every outcome path, for designs that decide from counts with outcomes
+known at once) or Monte Carlo (``--trials``; the same ``--seed`` and ``--chunk-size`` give
+the same figures with any ``--workers`` or on a Dask cluster given by ``--scheduler``). A
+scenario is the true DLT probability per level (``--true-dlt``) or a published scenario
+(``--scenario NAME``), optionally in calendar time (``--dlt-window`` and
+``--arrivals-per-month``). JSON: :meth:`doseflow.simulate.OperatingCharacteristics.to_dict`.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from doseflow.checks import check_int
-from doseflow.cli.app import app
-from doseflow.cli.designs_cmd import (
-    COHORT, CUTOFF, EPS1, EPS2, PHI1, PHI2, SINGLE, TARGET, VARIANT, _design_options, parse_number,
-)
-from doseflow.designs import make_design
+from doseflow.cli.app import app, console
+from doseflow.cli.design_options import DESIGN_ARGUMENT, parse_numbers, with_design_options
+from doseflow.designs.registry import design_from_options
 from doseflow.errors import InputError
-from doseflow.simulate import compute_exact_oc, simulate_oc
+from doseflow.simulate.scenario import ARRIVAL_PROCESSES, DLT_TIME_DISTRIBUTIONS, Scenario
 
-__all__ = ["simulate_command"]
+__all__ = ["simulate_command", "scenario_from_options", "run_with_progress"]
 
-console = Console()
+#: Beyond this many states exact enumeration is refused before it starts (Monte Carlo instead).
+TIME_PANEL = "Scenario"
 
 
-def _probabilities(text: str) -> list[float]:
-    out = []
-    for i, item in enumerate(text.split(","), start=1):
-        value = parse_number(item.strip(), f"--true-dlt item {i}")
-        if not 0.0 <= value <= 1.0:
-            raise InputError(f"--true-dlt item {i}", "a probability in [0, 1]", item.strip())
-        out.append(value)
-    return out
+def scenario_from_options(true_dlt: Optional[str], scenario: Optional[str], target: Optional[float],
+                          dlt_window: Optional[float], arrivals_per_month: Optional[float], dlt_time: str,
+                          arrival: str) -> Scenario:
+    """The scenario of the command line: ``--true-dlt`` or a published ``--scenario``, with time if given."""
+    if (true_dlt is None) == (scenario is None):
+        raise InputError("--true-dlt", "given, or --scenario, but not both", true_dlt or scenario,
+                         "E.g. --true-dlt 0.05,0.15,0.30,0.45,0.60.")
+    if scenario is not None:
+        from doseflow.simulate.library import load_scenario
+
+        base = load_scenario(scenario)
+        probs, name, source = base.true_dlt, base.name, base.source
+        target = target if target is not None else base.target
+    else:
+        probs = tuple(parse_numbers(true_dlt, "--true-dlt"))
+        for i, v in enumerate(probs, start=1):
+            if not 0.0 <= v <= 1.0:
+                raise InputError(f"--true-dlt item {i}", "a probability in [0, 1]", v)
+        name, source = "", ""
+    return Scenario(probs, name=name, target=target, dlt_window=dlt_window, arrivals_per_month=arrivals_per_month,
+                    dlt_time=dlt_time, arrival=arrival, source=source)
+
+
+def run_with_progress(task: str, quiet: bool, fn):
+    """Run ``fn(progress)`` with a Rich progress bar on a terminal (standard error), silent otherwise."""
+    if quiet or not sys.stderr.isatty():
+        return fn(None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        handle = bar.add_task(task, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(handle, completed=done, total=total)
+
+        return fn(update)
 
 
 @app.command("simulate")
+@with_design_options
 def simulate_command(
-    design: str = typer.Argument(..., help="Design name (see `doseflow designs`)."),
-    true_dlt: str = typer.Option(..., "--true-dlt", help="True DLT probability per level, e.g. 0.05,0.15,0.3,0.45,0.6."),
+    design: str = DESIGN_ARGUMENT,
+    true_dlt: Optional[str] = typer.Option(None, "--true-dlt", metavar="NUMBERS", rich_help_panel=TIME_PANEL,
+                                           help="True DLT probability per level, e.g. 0.05,0.15,0.3,0.45,0.6."),
+    scenario: Optional[str] = typer.Option(None, "--scenario", rich_help_panel=TIME_PANEL,
+                                           help="A published scenario by name (see `doseflow scenarios`)."),
+    target_rate: Optional[float] = typer.Option(None, "--overdose-target", rich_help_panel=TIME_PANEL,
+                                                help="DLT rate above which a level is an overdose in the figures "
+                                                     "(default: the design's target)."),
+    dlt_window: Optional[float] = typer.Option(None, "--dlt-window", rich_help_panel=TIME_PANEL,
+                                               help="Calendar time: DLT window in days (more than 0, at most 3650)."),
+    arrivals_per_month: Optional[float] = typer.Option(None, "--arrivals-per-month", rich_help_panel=TIME_PANEL,
+                                                       help="Calendar time: mean patient arrivals per month "
+                                                            "(0.001 to 10,000)."),
+    dlt_time: str = typer.Option("uniform", "--dlt-time", rich_help_panel=TIME_PANEL,
+                                 help="Day of a DLT in the window: " + ", ".join(DLT_TIME_DISTRIBUTIONS) + "."),
+    arrival: str = typer.Option("poisson", "--arrival", rich_help_panel=TIME_PANEL,
+                                help="Arrival process: " + ", ".join(ARRIVAL_PROCESSES) + "."),
     exact: bool = typer.Option(False, "--exact", help="Enumerate every outcome path (no Monte Carlo error)."),
-    trials: int = typer.Option(10_000, "--trials", help="Monte Carlo: number of simulated trials."),
-    seed: int = typer.Option(1, "--seed", help="Monte Carlo: the seed (the only source of randomness)."),
-    workers: int = typer.Option(1, "--workers", help="Monte Carlo: worker processes (the result does not depend on it)."),
-    max_n: Optional[int] = typer.Option(None, "--max-n", help="Maximum sample size (default 30 for Monte Carlo)."),
-    target: Optional[str] = TARGET,
-    cohort_size: Optional[str] = COHORT,
-    phi1: Optional[str] = PHI1,
-    phi2: Optional[str] = PHI2,
-    eps1: Optional[str] = EPS1,
-    eps2: Optional[str] = EPS2,
-    cutoff_eliminate: Optional[str] = CUTOFF,
-    variant: Optional[str] = VARIANT,
-    max_single_levels: Optional[str] = SINGLE,
+    trials: Optional[int] = typer.Option(None, "--trials", help="Monte Carlo: simulated trials (1 to 10^8; "
+                                         "default 10,000)."),
+    seed: int = typer.Option(1, "--seed", help="Monte Carlo: the seed (a whole number >= 0)."),
+    chunk_size: int = typer.Option(10_000, "--chunk-size", help="Monte Carlo: trials per chunk (1 to 10^6; with "
+                                   "the seed, it fixes the result)."),
+    workers: int = typer.Option(1, "--workers", help="Monte Carlo: local worker processes (1 to 256)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Monte Carlo on a Dask cluster: tcp://HOST:PORT."),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+    design_options: dict = None,  # type: ignore[assignment]
 ) -> None:
-    """Operating characteristics: selection % per level, patients and DLTs per level, mean N."""
-    opts = _design_options(target, cohort_size, phi1, phi2, eps1, eps2, cutoff_eliminate, None, variant,
-                           max_single_levels)
-    d = make_design(design, opts)
-    p = _probabilities(true_dlt)
-    if max_n is not None:
-        check_int(max_n, "--max-n", minimum=1, error=InputError)
-    if exact:
-        oc = compute_exact_oc(d, p, max_n)
-        out = {
-            "design": design, "method": "exact", "true_dlt": p,
-            "selection_pct": [100 * v for v in oc.selection], "no_mtd_pct": 100 * oc.no_mtd,
-            "patients_per_dose": list(oc.patients_per_level), "dlts_per_dose": list(oc.dlts_per_level),
-            "mean_n": oc.mean_n, "mean_dlts": oc.mean_dlts, "trials": None, "seed": None,
-        }
-    else:
-        check_int(trials, "--trials", minimum=1, error=InputError)
-        check_int(workers, "--workers", minimum=1, error=InputError)
-        oc = simulate_oc(d, p, n_trials=trials, max_n=max_n or 30, seed=seed, workers=workers)
-        out = {
-            "design": design, "method": "monte carlo", "true_dlt": p,
-            "selection_pct": oc.selection_pct.tolist(), "no_mtd_pct": oc.no_mtd_pct,
-            "patients_per_dose": oc.patients_per_dose.tolist(), "dlts_per_dose": oc.dlts_per_dose.tolist(),
-            "mean_n": oc.mean_n, "mean_dlts": oc.mean_dlts, "trials": trials, "seed": seed,
-        }
+    """Operating characteristics: selection % per level, patients and DLTs per level, sample size,
+    overdoses, how trials end, duration; each Monte Carlo figure with its standard error.
+
+    Example: doseflow simulate boin --target 0.3 --max-n 30 --true-dlt 0.05,0.15,0.3,0.45,0.6 --trials 100000
+    """
+    from doseflow.simulate.run import simulate
+
+    for flag, value, lo, hi in (("--trials", trials, 1, 100_000_000), ("--seed", seed, 0, 2**63 - 1),
+                                ("--chunk-size", chunk_size, 1, 1_000_000), ("--workers", workers, 1, 256)):
+        if value is not None:
+            check_int(value, flag, minimum=lo, maximum=hi, error=InputError)
+    d = design_from_options(design, design_options)
+    sc = scenario_from_options(true_dlt, scenario, target_rate, dlt_window, arrivals_per_month, dlt_time, arrival)
+    if exact and (trials is not None or scheduler is not None or workers != 1):
+        raise InputError("--exact", "used without --trials, --workers or --scheduler (exact enumeration has no Monte "
+                         "Carlo error)", True)
+    oc = run_with_progress(
+        "simulating", as_json,
+        lambda progress: simulate(d, sc, n_trials=trials or 10_000, seed=seed, exact=exact, chunk_size=chunk_size,
+                                  workers=workers, scheduler=scheduler, progress=progress),
+    )
     if as_json:
-        typer.echo(json.dumps(out))
+        typer.echo(json.dumps(oc.to_dict(), indent=2, allow_nan=False))
         return
-    how = "exact enumeration" if exact else f"{trials:,} simulated trials, seed {seed}"
-    t = Table(title=f"{design}: operating characteristics ({how})")
-    for col in ("level", "true DLT rate", "selected as MTD %", "patients", "DLTs"):
-        t.add_column(col, justify="right")
-    for i, pi in enumerate(p):
-        t.add_row(str(i + 1), f"{pi:.2f}", f"{out['selection_pct'][i]:.1f}", f"{out['patients_per_dose'][i]:.2f}",
-                  f"{out['dlts_per_dose'][i]:.2f}")
-    t.add_row("none", "", f"{out['no_mtd_pct']:.1f}", f"{out['mean_n']:.2f}", f"{out['mean_dlts']:.2f}")
-    console.print(t)
+    console.print(oc.summary())

@@ -30,7 +30,7 @@ import numpy as np
 
 from doseflow.core import Decision, DosePlan, MTDSelection, TrialState
 from doseflow.designs.batch import BatchDecision, BatchState, decide_distinct_states, select_mtd_distinct_states
-from doseflow.designs.options import design_to_dict
+from doseflow.designs.options import describe_design, design_to_dict
 
 __all__ = ["Design", "DesignBase", "DecisionTable"]
 
@@ -121,6 +121,12 @@ class DesignBase:
 
     def max_sample_size(self, n_levels: int) -> int | None:
         return None
+
+    @property
+    def label(self) -> str:
+        """The design as people write it: its name and the options that differ from their defaults,
+        wrappers after a ``+`` (``"boin(target=0.25) + stop_at_sample_size(max_n=30)"``)."""
+        return describe_design(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The design as plain values, ``{"design": name, option: value, ...}`` (registry form)."""

@@ -37,7 +37,7 @@ from typing import Any
 
 from doseflow.errors import ConfigError
 
-__all__ = ["option", "OptionSpec", "option_specs", "validate_options", "design_to_dict"]
+__all__ = ["option", "OptionSpec", "option_specs", "validate_options", "design_to_dict", "describe_design"]
 
 
 def option(
@@ -226,3 +226,17 @@ def design_to_dict(design: Any) -> dict[str, Any]:
             value = list(value)
         out[spec.name] = value
     return out
+
+
+def describe_design(design: Any) -> str:
+    """``name(option=value, ...)`` with the options that differ from their defaults; a wrapper
+    follows its base after ``" + "``."""
+    parts, base = [], None
+    for spec in option_specs(type(design)):
+        value = getattr(design, spec.name)
+        if spec.kind == "design":
+            base = value
+        elif spec.required or value != spec.default:
+            parts.append(f"{spec.name}={value:g}" if isinstance(value, float) else f"{spec.name}={value}")
+    own = f"{type(design).name}({', '.join(parts)})" if parts else type(design).name
+    return own if base is None else f"{describe_design(base)} + {own}"

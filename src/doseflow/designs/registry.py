@@ -229,8 +229,9 @@ def design_from_options(name: str, given: Mapping[str, Any]) -> Any:
         option_ = flags.get(flag)
         owner = None if option_ is None else next((o for o in option_.owners if o in wrappers), None)
         if owner is None:
-            takes = sorted(own) + sorted(f for f, o in flags.items() if any(w in wrappers for w in o.owners))
-            raise InputError(flag, f"an option of design {cls.name!r}", value, f"{cls.name} takes: " + ", ".join(takes))
+            takes = ", ".join(sorted(own)) or "no options of its own"
+            raise InputError(flag, f"an option of design {cls.name!r}", value,
+                             f"{cls.name} takes: {takes}; and the wrapper flags listed by `doseflow designs`.")
         kwargs = wrapper_kwargs.setdefault(owner, {})
         if option_.switch_for is None:
             kwargs[option_.spec.name] = value

@@ -90,7 +90,8 @@ class _Work:
     """The working arrays of the trials still running (rows are compacted away as they end)."""
 
     FIELDS = ("orig", "n", "y", "pend", "level", "outcome", "grade", "followup", "role", "cohort", "current",
-              "enrolled", "cohorts", "clock", "known_at", "enrol_day", "eventual", "eventual_grade")
+              "enrolled", "cohorts", "clock", "known_at", "next_known", "first_pending", "enrol_day", "eventual",
+              "eventual_grade")
 
     def __init__(self, t: int, k: int, p: int, timed: bool, per_patient: bool) -> None:
         self.orig = np.arange(t)
@@ -112,7 +113,11 @@ class _Work:
         self.enrolled = np.zeros(t, np.int64)
         self.cohorts = np.zeros(t, np.int64)
         self.clock = np.zeros(t)
+        # when each pending outcome becomes known (inf once known or for places not used)
         self.known_at = np.full((t, p), np.inf) if timed else None
+        self.next_known = np.full(t, np.inf) if timed else None
+        # every place before this one has a known outcome (bounds the scans for outcomes due)
+        self.first_pending = np.zeros(t, np.int64) if timed else None
         self.enrol_day = np.full((t, p), np.nan) if timed else None
         self.eventual = np.zeros((t, p), bool) if timed else None
         self.eventual_grade = np.zeros((t, p), np.int8) if timed else None
@@ -198,7 +203,7 @@ def run_trials(design, patients: PatientSample, n_levels: int, *, keep_patients:
         size = np.where(d.cohort_kind == _UP_TO, np.minimum(d.cohort_size, 1), d.cohort_size)
         stop = d.action == _STOP
         if timed:
-            next_known = np.where((w.outcome < 0) & (w.level >= 0), w.known_at, np.inf).min(axis=1)
+            next_known = w.next_known
             stalled = ~stop & (size == 0) & ~np.isfinite(next_known)
         else:
             next_known = None
@@ -286,6 +291,7 @@ def _enrol(w: _Work, rows: np.ndarray, size: np.ndarray, level: np.ndarray, role
         w.pend[rows, level] += size
         known = day + np.where(dlt, patients.dlt_day[w.orig[rows, None], idx], patients.window)
         w.known_at[rr, ii] = known[valid]
+        w.next_known[rows] = np.minimum(w.next_known[rows], np.where(valid, known, np.inf).min(axis=1))
     w.enrolled[rows] += size
     esc = role == _ESCALATION
     w.current[rows[esc]] = level[esc]
@@ -300,10 +306,23 @@ def _cohort_step(w: _Work, d, size: np.ndarray, go: np.ndarray, patients: Patien
 
 def _resolve(w: _Work, rows: np.ndarray) -> None:
     """Make known every outcome of ``rows`` due by their clock."""
-    due = (w.known_at[rows] <= w.clock[rows, None]) & (w.outcome[rows] < 0) & (w.level[rows] >= 0)
-    r, c = np.nonzero(due)
+    first = w.first_pending[rows]
+    width = int((w.enrolled[rows] - first).max(initial=0))
+    if width == 0:
+        return
+    cols = np.minimum(first[:, None] + np.arange(width), w.known_at.shape[1] - 1)
+    window = w.known_at[rows[:, None], cols]
+    due = window <= w.clock[rows, None]
+    r, j = np.nonzero(due)
     if not r.size:
         return
+    c = cols[r, j]
+    window[r, j] = np.inf
+    w.known_at[rows[r], c] = np.inf
+    w.next_known[rows] = window.min(axis=1)
+    still = np.isfinite(window)
+    w.first_pending[rows] = np.where(still.any(axis=1), cols[np.arange(rows.size), np.argmax(still, axis=1)],
+                                     w.enrolled[rows])
     rr = rows[r]
     lv = w.level[rr, c]
     dlt = w.eventual[rr, c]
@@ -333,6 +352,7 @@ def _calendar_step(w: _Work, d, size: np.ndarray, go: np.ndarray, next_known: np
         sz = size[ex]
         places = np.arange(int(sz.max()))
         idx = np.maximum(w.enrolled[ex, None] - sz[:, None] + places, 0)
+        # the cohort's outcomes are all pending here, so their times are finite
         known = np.where(places < sz[:, None], w.known_at[ex[:, None], idx], -np.inf)
         w.clock[ex] = np.maximum(w.clock[ex], known.max(axis=1))
         _resolve(w, ex)

@@ -53,7 +53,7 @@ def compute_exact_oc(design, scenario: Scenario, capacity: int, *, target: float
     reasons = np.bincount(graph.rule[end], weights=w, minlength=len(rules)) * 100
     zeros = tuple(0.0 for _ in range(k))
     return OperatingCharacteristics(
-        design=design.name, design_spec=design.to_dict(), scenario=scenario, method="exact", target=target,
+        design=design.label, design_spec=design.to_dict(), scenario=scenario, method="exact", target=target,
         n_trials=None, seed=None, chunk_size=None,
         selection_pct=tuple(float(v) for v in sel[1:]), selection_se=zeros,
         no_mtd_pct=float(sel[0]), no_mtd_se=0.0,

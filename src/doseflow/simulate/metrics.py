@@ -204,7 +204,7 @@ class OperatingCharacteristics:
         timed = s.dur_hist.size > 0
         dur = mean_se(s.dur_sum, s.dur_sq) if timed else (None, None)
         return cls(
-            design=design.name, design_spec=design.to_dict(), scenario=scenario, method="monte carlo", target=target,
+            design=design.label, design_spec=design.to_dict(), scenario=scenario, method="monte carlo", target=target,
             n_trials=n, seed=seed, chunk_size=chunk_size,
             selection_pct=tuple(float(v) for v in frac[1:] * 100), selection_se=tuple(float(v) for v in prop_se(frac[1:])),
             no_mtd_pct=float(frac[0] * 100), no_mtd_se=float(prop_se(frac[0])),

@@ -12,7 +12,7 @@ the same trials as the general engine and is faster.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from doseflow.checks import check_int
 from doseflow.designs.wrappers import StopAtSampleSize
 from doseflow.errors import ConfigError
 from doseflow.simulate.backends import Backend, make_backend
-from doseflow.simulate.engine import run_trials
+from doseflow.simulate.engine import ENGINE_RULES, run_trials
 from doseflow.simulate.exact import compute_exact_oc
 from doseflow.simulate.graph import build_state_graph, graph_supports, walk_state_graph
 from doseflow.simulate.metrics import ChunkSummary, OperatingCharacteristics, combine_summaries, summarise_runs
@@ -44,6 +44,7 @@ class Prepared:
     capacity: int
     target: float | None
     graph: bool
+    draw_capacity: int
 
 
 def as_scenario(scenario: Scenario | Sequence[float]) -> Scenario:
@@ -71,14 +72,14 @@ def prepare(design, scenario: Scenario | Sequence[float], *, max_n: int | None =
         raise ConfigError("scenario", f"a DLT window and an arrival rate for {design.name} (it enrols while outcomes "
                           "are pending)", None, "Give --dlt-window and --arrivals-per-month.")
     target = scenario.target if scenario.target is not None else design.target
-    return Prepared(design, scenario, int(capacity), target, graph_supports(design, scenario.timed))
+    return Prepared(design, scenario, int(capacity), target, graph_supports(design, scenario.timed), int(capacity))
 
 
 def run_chunk(job: tuple) -> ChunkSummary:
     """Simulate one chunk: draw its patients from its seed, run the trials, reduce them to sums."""
     prepared, n_trials, seed_seq = job
     rng = np.random.default_rng(seed_seq)
-    patients = draw_patients(prepared.scenario, n_trials, prepared.capacity, rng)
+    patients = draw_patients(prepared.scenario, n_trials, prepared.draw_capacity, rng)
     k = prepared.scenario.n_levels
     if prepared.graph:
         runs = walk_state_graph(build_state_graph(prepared.design, k, prepared.capacity), patients)
@@ -101,6 +102,7 @@ def simulate(
     client=None,
     backend: Backend | None = None,
     progress: Callable[[int, int], None] | None = None,
+    patients_per_trial: int | None = None,
 ) -> OperatingCharacteristics:
     """Operating characteristics of ``design`` in ``scenario``.
 
@@ -131,6 +133,10 @@ def simulate(
         Any object with ``map`` (overrides ``workers``/``scheduler``/``client``).
     progress : callable, optional
         ``progress(done, total)`` as chunks finish.
+    patients_per_trial : int, optional
+        Simulated patients drawn per trial (default: the design's largest sample size). The
+        patients of a seed depend on it: designs compared with the same value (and seed and
+        chunk size) meet the same patients.
 
     Returns
     -------
@@ -150,11 +156,14 @@ def simulate(
     seed = check_int(seed, "seed", minimum=0, maximum=2**63 - 1)
     chunk_size = check_int(chunk_size, "chunk_size", minimum=1, maximum=1_000_000)
     workers = check_int(workers, "workers", minimum=1, maximum=256)
+    if patients_per_trial is not None:
+        draw = check_int(patients_per_trial, "patients_per_trial", minimum=prepared.capacity, maximum=MAX_PATIENTS)
+        prepared = replace(prepared, draw_capacity=draw)
     if prepared.graph:
         try:  # built here once; forked local workers inherit it
             build_state_graph(prepared.design, prepared.scenario.n_levels, prepared.capacity)
         except ConfigError:
-            prepared = Prepared(prepared.design, prepared.scenario, prepared.capacity, prepared.target, False)
+            prepared = replace(prepared, graph=False)
     n_chunks = -(-n_trials // chunk_size)
     children = np.random.SeedSequence(seed).spawn(n_chunks)
     jobs = [(prepared, min(chunk_size, n_trials - i * chunk_size), children[i]) for i in range(n_chunks)]
@@ -165,12 +174,6 @@ def simulate(
         if backend is None:
             runner.close()
     return OperatingCharacteristics.from_summary(
-        combine_summaries(parts), prepared.design, prepared.scenario, tuple(_rules(prepared)), target=prepared.target,
-        seed=seed, chunk_size=chunk_size,
+        combine_summaries(parts), prepared.design, prepared.scenario, tuple(prepared.design.rules) + ENGINE_RULES,
+        target=prepared.target, seed=seed, chunk_size=chunk_size,
     )
-
-
-def _rules(prepared: Prepared) -> tuple[str, ...]:
-    from doseflow.simulate.engine import ENGINE_RULES
-
-    return tuple(prepared.design.rules) + ENGINE_RULES

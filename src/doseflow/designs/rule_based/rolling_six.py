@@ -60,6 +60,12 @@ _MAX_AT_LEVEL = 6
 _RULES = ("start", "same", "escalate", "deescalate", "suspend", "expand", "mtd_found", "top_cleared", "no_mtd")
 _R = {r: i for i, r in enumerate(_RULES)}
 _UP_TO, _WAIT = KIND_CODES["up_to"], KIND_CODES["wait"]
+# the batch kernel's cases: start, same, suspend, escalate, expand, top cleared, MTD found, no MTD,
+# MTD found on de-escalation, de-escalate
+_CASE_ACTION = np.array([ACTION_CODES[a] for a in ("stay", "stay", "stay", "escalate", "stay", "stop", "stop", "stop",
+                                                   "stop", "de-escalate")])
+_CASE_RULE = np.array([_R[r] for r in ("start", "same", "suspend", "escalate", "expand", "top_cleared", "mtd_found",
+                                       "no_mtd", "mtd_found", "deescalate")])
 
 
 def compute_rolling_six_action(enrolled: int, dlts: int, pending: int) -> str:
@@ -373,16 +379,17 @@ class RollingSix(DesignBase):
         room_t = np.maximum(_MAX_AT_LEVEL - nt, 0)
         de_go = de & ~no_mtd & ~settle_mtd
         room_next = np.maximum(_MAX_AT_LEVEL - n[rows, np.minimum(c + 1, k - 1)], 0)
-        stay, stop, esc, down = (ACTION_CODES[a] for a in ("stay", "stop", "escalate", "de-escalate"))
-        conditions = [fresh, same, suspend, up_next, up_expand, up_top, up_mtd, no_mtd, settle_mtd, de_go]
-        action = np.select(conditions, [stay, stay, stay, esc, stay, stop, stop, stop, stop, down])
-        nxt = np.select(conditions, [np.full(t, self.start_dose - 1), c, c, c + 1, c, -1, -1, -1, -1, target])
-        size = np.select(conditions, [_MAX_AT_LEVEL, _MAX_AT_LEVEL - nc, 0, room_next, _MAX_AT_LEVEL - nc,
-                                      0, 0, 0, 0, room_t])
-        rule = np.select(conditions, [_R[r] for r in ("start", "same", "suspend", "escalate", "expand",
-                                                      "top_cleared", "mtd_found", "no_mtd", "mtd_found")]
-                         + [np.where(room_t == 0, _R["suspend"], _R["deescalate"])])
-        kind = np.where(action == stop, -1, np.where(size == 0, _WAIT, _UP_TO))
+        # one case per row (the order of np.select is the precedence), then table look-ups
+        case = np.select([fresh, same, suspend, up_next, up_expand, up_top, up_mtd, no_mtd, settle_mtd],
+                         np.arange(9), 9)
+        action = _CASE_ACTION[case]
+        rule = np.where((case == 9) & (room_t == 0), _R["suspend"], _CASE_RULE[case])
+        stopped = action == ACTION_CODES["stop"]
+        nxt = np.where(stopped, -1, np.where(case == 0, self.start_dose - 1,
+                                             np.where(case == 3, c + 1, np.where(case == 9, target, c))))
+        size = np.where(stopped | (case == 2), 0, np.where(case == 0, _MAX_AT_LEVEL,
+                        np.where(case == 3, room_next, np.where(case == 9, room_t, _MAX_AT_LEVEL - nc))))
+        kind = np.where(stopped, -1, np.where(size == 0, _WAIT, _UP_TO))
         return BatchDecision(action, nxt, size, kind, rule, self.rules, eliminated_from=ceiling + 1)
 
     def select_mtd_batch(self, batch: BatchState, cache: dict | None = None) -> np.ndarray:
