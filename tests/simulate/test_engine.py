@@ -153,3 +153,23 @@ def test_capacity_is_reported_not_hidden():
     assert "engine.capacity" in ids
     assert np.all(runs.sample_size <= 9)
     assert all(r.startswith("3+3.") or r == "engine.capacity" for r in ids)
+
+
+def test_rolling_six_enrols_up_to_six_while_outcomes_are_pending_and_waits_when_suspended():
+    """Regression (engine issue, defect 2): rolling six was simulated as six patients per level with
+    outcomes known at once, and a wait (cohort size 0) became "reuse the previous size".
+    Hand-made patients: one arrives every 2 days, DLT window 30 days; patients 1 and 2 have a DLT at
+    level 1 on day 20 after enrolment (others none). Rolling six enrols patients 1-6 at level 1 as
+    they arrive (days 2-12, all pending); with 6 enrolled and outcomes pending it must suspend, so
+    patient 7 (arrived day 14) is not enrolled while the outcomes are awaited; the DLTs become known
+    on days 22 and 24, and 2 DLTs at level 1 end the trial with no MTD on day 24."""
+    n = 12
+    arrival = np.arange(1, n + 1, dtype=float)[None, :] * 2
+    dlt = np.zeros((1, n, 3), bool)
+    dlt[0, :2, :] = True
+    patients = PatientSample(dlt=dlt, dlt_day=np.full((1, n), 20.0), arrival=arrival, window=30.0)
+    runs = run_trials(RollingSix(), patients, 3, keep_patients=True)
+    enrolled = runs.level[0] >= 0
+    assert enrolled.sum() == 6 and np.all(runs.level[0, :6] == 0)
+    np.testing.assert_allclose(runs.enrol_day[0, :6], [2, 4, 6, 8, 10, 12])
+    assert runs.rule_ids() == ["rolling6.no_mtd"] and runs.duration[0] == 24.0
