@@ -143,7 +143,23 @@ class PublishedScenario:
 
 @dataclass(frozen=True, slots=True)
 class ScenarioSet:
-    """The scenarios of one source paper (one TOML file of the library)."""
+    """The scenarios of one source paper (one TOML file of the library).
+
+    Attributes
+    ----------
+    key : str
+        The source's name, from the file name (``zhao_2024.toml`` -> ``"zhao-2024"``).
+    short, citation, tables : str
+        ``"Zhao et al. 2024"``, the full reference, and the tables the values come from.
+    read_from, settings_from : str
+        Where the values and the trial settings were read (the paper, or a repository file
+        and commit that reproduces its table).
+    notes : str
+        Caveats about the source ("" when none).
+    settings : TrialSettings
+    entries : tuple of PublishedScenario
+        In the source's order.
+    """
 
     key: str
     short: str
