@@ -4,8 +4,8 @@ Run it with ``python docs/examples/designs_quickstart.py``; the test suite runs 
 """
 
 from doseflow.core import DosePlan, TrialState
-from doseflow.designs import BOIN, AcceleratedTitration, ThreePlusThree
-from doseflow.simulate import compute_exact_oc, simulate_oc
+from doseflow.designs import BOIN, AcceleratedTitration, StopAtNAtDose, StopAtSampleSize, ThreePlusThree
+from doseflow.simulate import Scenario, simulate
 
 plan = DosePlan.from_amounts([1.2, 2.4, 3.6, 4.8, 6.0, 7.2, 8.4], "mg/kg")
 
@@ -33,11 +33,20 @@ state = TrialState(plan).with_cohort(1, [False], worst_grades=[1])
 print(design.decide(state).reason)
 assert design.decide(state).cohort_size == 1
 
-# Operating characteristics: exact for the 3+3, Monte Carlo for BOIN, on one scenario.
+# Operating characteristics: exact for the 3+3, Monte Carlo for BOIN (30 patients, BOIN's
+# n.earlystop = 12 as a wrapper), on one scenario.
 scenario = [0.05, 0.15, 0.30, 0.45, 0.60]
-exact = compute_exact_oc(ThreePlusThree(), scenario)
-print("3+3 exact selection %:", [round(100 * p, 2) for p in exact.selection])
-assert round(100 * exact.selection[1], 2) == 42.88  # threeplusthree.md, variant B
-mc = simulate_oc(BOIN(target=0.3), scenario, n_trials=4000, max_n=30, seed=1)
-print(mc)
-assert mc.selection_pct.argmax() == 2  # level 3, the dose with true DLT rate 0.30
+exact = simulate(ThreePlusThree(), scenario, exact=True)
+print("3+3 exact selection %:", [round(p, 2) for p in exact.selection_pct])
+assert round(exact.selection_pct[1], 2) == 42.88  # threeplusthree.md, variant B
+boin = StopAtSampleSize(StopAtNAtDose(BOIN(target=0.3), n=12), max_n=30)
+mc = simulate(boin, scenario, n_trials=4000, seed=1)
+print(mc.summary())
+assert max(range(5), key=lambda i: mc.selection_pct[i]) == 2  # level 3, the dose with true DLT rate 0.30
+
+# Calendar time: rolling six enrols while outcomes are pending (28-day window, 4 patients a month).
+from doseflow.designs import RollingSix  # noqa: E402
+
+timed = simulate(RollingSix(), Scenario(tuple(scenario), dlt_window=28, arrivals_per_month=4), n_trials=2000, seed=1)
+print(f"rolling six: {timed.duration_mean / 30.4375:.1f} months on average")
+assert 2 < timed.duration_mean / 30.4375 < 12

@@ -192,7 +192,8 @@ def next_command(
         head = f"wait (level {decision.next_dose})"
     else:
         how = "up to " if decision.cohort_kind == "up_to" else ""
-        head = f"{decision.action} to level {decision.next_dose}: treat {how}{decision.cohort_size}"
+        move = "stay at" if decision.action == "stay" else f"{decision.action} to"
+        head = f"{move} level {decision.next_dose}: treat {how}{decision.cohort_size}"
     console.print(f"[bold]{head}[/bold] ({decision.rule})\n{decision.reason}", highlight=False)
     if decision.eliminated:
         console.print("eliminated levels: " + ", ".join(map(str, decision.eliminated)))

@@ -125,3 +125,28 @@ def simulate_command(
         typer.echo(json.dumps(oc.to_dict(), indent=2, allow_nan=False))
         return
     console.print(oc.summary())
+
+
+@app.command("scenarios")
+def scenarios_command(as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON.")) -> None:
+    """The published simulation scenarios, by name, with their sources (use them with --scenario).
+
+    Example: doseflow simulate boin --max-n 30 --scenario zhao-2024/3
+    """
+    from doseflow.simulate.library import list_scenarios, load_scenario
+
+    rows = []
+    for name, description, source in list_scenarios():
+        s = load_scenario(name)
+        rows.append({"name": name, "true_dlt": list(s.true_dlt), "target": s.target, "description": description,
+                     "source": source})
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, allow_nan=False))
+        return
+    from rich.table import Table
+
+    t = Table("name", "true DLT per level", "target", "source", title="Published scenarios")
+    for r in rows:
+        t.add_row(r["name"], ", ".join(f"{p:g}" for p in r["true_dlt"]), f"{r['target']:g}" if r["target"] else "",
+                  r["source"])
+    console.print(t)

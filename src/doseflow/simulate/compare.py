@@ -76,6 +76,13 @@ class Comparison:
             k = scenario.n_levels
             labels = [str(i + 1) for i in range(k)] + (["none"] if with_none else [])
             x = np.arange(len(labels))
+            target = scenario.target
+            if target is None:
+                target = next((oc.target for (d, s), oc in self.results.items() if s == scenario.name
+                               and oc.target is not None), None)
+            mtd = -1 if target is None else scenario.true_mtd(target)
+            if mtd >= 0:
+                ax.axvspan(mtd - 0.45, mtd + 0.45, color="#E8E8E8", zorder=0, label="true MTD")
             for j, design in enumerate(self.designs):
                 oc = self.results[(design, scenario.name)]
                 ax.bar(x + (j - (m - 1) / 2) * width, value(oc), width, color=PALETTE[j % len(PALETTE)],
@@ -86,8 +93,13 @@ class Comparison:
             ax.set_xlabel("dose level")
             ax.set_ylabel(ylabel)
         fig.suptitle(title, fontsize=10)
-        handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(m, 3), fontsize=8, frameon=False)
+        handles, labels = [], []
+        for ax in axes[:len(self.scenarios)]:
+            for h, lab in zip(*ax.get_legend_handles_labels()):
+                if lab not in labels:
+                    handles.append(h)
+                    labels.append(lab)
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4), fontsize=8, frameon=False)
         return fig
 
     def plot_selection(self):

@@ -197,11 +197,11 @@ class StopAtNAtDose(Wrapper):
             return d
         level = state.current_dose if self.when != "recommended" else d.next_dose
         had = int(state.n_per_dose[level - 1])
-        why = {"stay": f"and the design would stay there ({d.reason})", "current": "",
-               "recommended": "and the design recommends it next"}[self.when]
+        why = {"stay": ", and the design would stay there", "current": "",
+               "recommended": ", and the design recommends it next"}[self.when]
         return stop_decision(
-            d, f"Level {level} has {had} patients, reaching n = {self.n}{' ' + why if why else ''}; the trial "
-            "stops and the MTD is selected.", f"{self.name}.reached",
+            d, f"Level {level} has {had} patients, reaching n = {self.n}{why}; the trial stops and the MTD is "
+            "selected.", f"{self.name}.reached",
         )
 
     def decide_batch(self, batch: BatchState) -> BatchDecision:
