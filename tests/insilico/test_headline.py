@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 from lifelines import KaplanMeierFitter
 
 from doseflow.insilico.headline import compute_headline, compute_km_median
-from doseflow.insilico.recist_scan import PD, PR, SD
+from doseflow.standards.recist import PD, PR, SD
 
 
 def test_km_median_by_hand():

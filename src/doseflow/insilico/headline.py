@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from doseflow.errors import DataError
-from doseflow.insilico.recist_scan import CR, PR, SD
-from doseflow.insilico.toxicity import ALT_INCREASED, AST_INCREASED, THROMBOCYTOPENIA
+from doseflow.insilico.models.toxicity.model import ALT_INCREASED, AST_INCREASED, THROMBOCYTOPENIA
+from doseflow.standards.recist import CR, PR, SD
 
 __all__ = ["DAYS_PER_MONTH", "HEADLINE_FIGURES", "PUBLISHED", "compute_km_median", "compute_headline"]
 
