@@ -1,12 +1,13 @@
-"""Rules several stages apply, written once: CTCAE v5 grading, RECIST 1.1 response.
+"""Rules several stages apply, written once: CTCAE v5 grading, RECIST 1.1 response, Kaplan-Meier median.
 
 The virtual trial (:mod:`doseflow.insilico`) and the readout (:mod:`doseflow.readout`) both
 import these; they import nothing of doseflow but :mod:`doseflow.errors` and
 :mod:`doseflow.checks`.
 
-Modules: :mod:`~doseflow.standards.ctcae` (NCI CTCAE v5.0 lab grades)
-and :mod:`~doseflow.standards.recist` (RECIST 1.1, Eisenhauer et al. 2009: time-point response,
-confirmation, best overall response).
+Modules: :mod:`~doseflow.standards.ctcae` (NCI CTCAE v5.0 lab grades),
+:mod:`~doseflow.standards.recist` (RECIST 1.1, Eisenhauer et al. 2009: time-point response,
+confirmation, best overall response) and :mod:`~doseflow.standards.kaplan_meier` (Kaplan-Meier
+table, median by R's quantile rule, Brookmeyer-Crowley interval).
 """
 
 from doseflow.standards.ctcae import LabCriterion, LAB_ALIASES, LAB_CRITERIA, grade_lab
@@ -38,6 +39,12 @@ from doseflow.standards.recist import (
     compute_counted_responses,
     compute_best_response,
     confirmed_best_response,
+)
+from doseflow.standards.kaplan_meier import (
+    DAYS_PER_MONTH,
+    compute_km_table,
+    compute_survival_quantile,
+    compute_km_median,
 )
 
 __all__ = [
@@ -72,4 +79,8 @@ __all__ = [
     "compute_counted_responses",
     "compute_best_response",
     "confirmed_best_response",
+    "DAYS_PER_MONTH",
+    "compute_km_table",
+    "compute_survival_quantile",
+    "compute_km_median",
 ]
