@@ -26,7 +26,8 @@ from doseflow.insilico.models.tumour import (
     sample_tumour_parameters,
 )
 from doseflow.insilico.population import sample_population
-from doseflow.standards.recist import CR, PD, PR, SD, confirmed_best_response
+from doseflow.standards.best_response import confirmed_best_response
+from doseflow.standards.recist import CR, PD, PR, SD
 
 DOSES = (1.2, 2.4, 3.6, 4.8, 6.0, 7.2, 8.4)
 CYCLE = 21.0

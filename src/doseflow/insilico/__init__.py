@@ -5,7 +5,7 @@ Subpackages: :mod:`~doseflow.insilico.models` (pk, toxicity, tumour, survival, v
 (the trial as CDISC SDTM); modules :mod:`~doseflow.insilico.population`,
 :mod:`~doseflow.insilico.preset`, :mod:`~doseflow.insilico.replicate` and
 :mod:`~doseflow.insilico.headline`. The RECIST 1.1 rules the trial applies are those of
-:mod:`doseflow.standards.recist`.
+:mod:`doseflow.standards.recist` and :mod:`doseflow.standards.best_response`.
 """
 
 from doseflow.insilico.headline import HEADLINE_FIGURES, PUBLISHED, compute_headline, compute_km_median
@@ -76,7 +76,7 @@ from doseflow.insilico.trial import (
     simulate_trials,
     treat_patients,
 )
-from doseflow.standards.recist import confirmed_best_response
+from doseflow.standards.best_response import confirmed_best_response
 
 __all__ = [
     "DLT_RULES", "DLTDefinition", "evaluate_dlt",

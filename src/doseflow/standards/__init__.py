@@ -5,9 +5,10 @@ import these; they import nothing of doseflow but :mod:`doseflow.errors` and
 :mod:`doseflow.checks`.
 
 Modules: :mod:`~doseflow.standards.ctcae` (NCI CTCAE v5.0 lab grades),
-:mod:`~doseflow.standards.recist` (RECIST 1.1, Eisenhauer et al. 2009: time-point response,
-confirmation, best overall response) and :mod:`~doseflow.standards.kaplan_meier` (Kaplan-Meier
-table, median by R's quantile rule, Brookmeyer-Crowley interval).
+:mod:`~doseflow.standards.recist` (RECIST 1.1, Eisenhauer et al. 2009: response codes,
+time-point response, progression), :mod:`~doseflow.standards.best_response` (RECIST 1.1
+confirmation and best overall response) and :mod:`~doseflow.standards.kaplan_meier`
+(Kaplan-Meier table, median by R's quantile rule, Brookmeyer-Crowley interval).
 """
 
 from doseflow.standards.ctcae import LabCriterion, LAB_ALIASES, LAB_CRITERIA, grade_lab
@@ -20,6 +21,14 @@ from doseflow.standards.recist import (
     NE,
     NON_CR_NON_PD,
     RESPONSE_LABELS,
+    label_responses,
+    code_responses,
+    classify_target_response,
+    compute_overall_responses,
+    compute_progression_day,
+    mask_after_progression,
+)
+from doseflow.standards.best_response import (
     BEST_RESPONSE_ORDER,
     CONFIRMED,
     NO_CONFIRMING_ASSESSMENT,
@@ -29,12 +38,6 @@ from doseflow.standards.recist import (
     PR_AFTER_CR,
     SD_BETWEEN,
     Confirmations,
-    label_responses,
-    code_responses,
-    classify_target_response,
-    compute_overall_responses,
-    compute_progression_day,
-    mask_after_progression,
     compute_confirmations,
     compute_counted_responses,
     compute_best_response,
@@ -60,6 +63,12 @@ __all__ = [
     "NE",
     "NON_CR_NON_PD",
     "RESPONSE_LABELS",
+    "label_responses",
+    "code_responses",
+    "classify_target_response",
+    "compute_overall_responses",
+    "compute_progression_day",
+    "mask_after_progression",
     "BEST_RESPONSE_ORDER",
     "CONFIRMED",
     "NO_CONFIRMING_ASSESSMENT",
@@ -69,12 +78,6 @@ __all__ = [
     "PR_AFTER_CR",
     "SD_BETWEEN",
     "Confirmations",
-    "label_responses",
-    "code_responses",
-    "classify_target_response",
-    "compute_overall_responses",
-    "compute_progression_day",
-    "mask_after_progression",
     "compute_confirmations",
     "compute_counted_responses",
     "compute_best_response",

@@ -31,7 +31,8 @@ from doseflow.insilico.models.tumour.growth import (
     sample_tumour_parameters,
 )
 from doseflow.insilico.models.tumour.recist_scan import ScanState, assess_scans, sample_scan_days
-from doseflow.standards.recist import NE, NOT_DONE, PD, confirmed_best_response
+from doseflow.standards.best_response import confirmed_best_response
+from doseflow.standards.recist import NE, NOT_DONE, PD
 
 __all__ = [
     "ACTION_NONE", "ACTION_REDUCED", "ACTION_INTERRUPTED", "ACTION_WITHDRAWN", "ACTION_LABELS",

@@ -23,6 +23,7 @@ from doseflow.standards.kaplan_meier import DAYS_PER_MONTH, compute_km_median, c
 
 __all__ = ["KaplanMeierResult", "estimate_km"]
 
+
 @dataclass(frozen=True)
 class KaplanMeierResult(AnalysisResult):
     """Kaplan-Meier estimates per group.

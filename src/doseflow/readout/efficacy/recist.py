@@ -50,21 +50,19 @@ from doseflow.readout.efficacy.assessments import (
     derive_overall_responses,
 )
 from doseflow.readout.result import AnalysisResult, format_n_pct
-from doseflow.standards.recist import (
+from doseflow.standards.best_response import (
     BEST_RESPONSE_ORDER,
     CONFIRMED,
     NO_CONFIRMING_ASSESSMENT,
     NON_CR_NON_PD_BETWEEN,
     NOT_CR_BEFORE_CR,
-    NOT_DONE,
     PR_AFTER_CR,
     SD_BETWEEN,
     TOO_MANY_NE_BETWEEN,
-    code_responses,
     compute_confirmations,
     compute_counted_responses,
-    label_responses,
 )
+from doseflow.standards.recist import NOT_DONE, code_responses, label_responses
 
 __all__ = [
     "EVALUATORS",
@@ -87,22 +85,22 @@ def _grid(a: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
     return row, col, (int(row.max()) + 1 if len(a) else 0, int(col.max()) + 1 if len(a) else 0)
 
 
-def _to_grid(a: pd.DataFrame, values: np.ndarray, fill) -> np.ndarray:
-    """``values`` (one per row of ``a``) placed on the grid of :func:`_grid`, ``fill`` elsewhere."""
-    row, col, shape = _grid(a)
+def _to_grid(grid: tuple[np.ndarray, np.ndarray, tuple[int, int]], values: np.ndarray, fill) -> np.ndarray:
+    """``values`` (one per assessment) placed on ``grid`` (:func:`_grid`), ``fill`` elsewhere."""
+    row, col, shape = grid
     out = np.full(shape, fill, dtype=values.dtype)
     out[row, col] = values
     return out
 
 
 def _counted(a: pd.DataFrame, days: pd.Series, sd_min_days: int, confirmed: pd.Series | None) -> np.ndarray:
-    """What each assessment of ``a`` counts as (:func:`doseflow.standards.recist.compute_counted_responses`)."""
-    row, col, _ = _grid(a)
-    codes = _to_grid(a, code_responses(a["AVALC"].to_numpy()), NOT_DONE)
-    ok = None if confirmed is None else _to_grid(a, confirmed.to_numpy(dtype=bool), False)
-    counted = compute_counted_responses(codes, _to_grid(a, days.to_numpy(dtype=float), np.nan),
+    """What each assessment of ``a`` counts as (:func:`doseflow.standards.best_response.compute_counted_responses`)."""
+    grid = _grid(a)
+    codes = _to_grid(grid, code_responses(a["AVALC"].to_numpy()), NOT_DONE)
+    ok = None if confirmed is None else _to_grid(grid, confirmed.to_numpy(dtype=bool), False)
+    counted = compute_counted_responses(codes, _to_grid(grid, days.to_numpy(dtype=float), np.nan),
                                         sd_min_days=sd_min_days, confirmed=ok)
-    return label_responses(counted[row, col])
+    return label_responses(counted[grid[0], grid[1]])
 
 
 def _confirm(a: pd.DataFrame, confirm_min_days: int, max_ne_between: int, accept_sd: bool) -> pd.DataFrame:
@@ -110,15 +108,16 @@ def _confirm(a: pd.DataFrame, confirm_min_days: int, max_ne_between: int, accept
 
     Returns a frame indexed like the CR/PR rows of ``a`` with CONFDT, CONFIRMED, NE_BETWEEN
     and WHY (reason when not confirmed), from
-    :func:`doseflow.standards.recist.compute_confirmations`.
+    :func:`doseflow.standards.best_response.compute_confirmations`.
     """
     resp = a.index[a["AVALC"].isin(["CR", "PR"])]
     out = pd.DataFrame(index=resp, data={"CONFDT": pd.NaT, "CONFIRMED": False, "NE_BETWEEN": 0, "WHY": ""})
     if len(resp) == 0:
         return out
-    row, col, shape = _grid(a)
-    codes = _to_grid(a, code_responses(a["AVALC"].to_numpy()), NOT_DONE)
-    days = _to_grid(a, ((a["ADT"] - a["ADT"].min()) / _DAY).to_numpy(dtype=float), np.nan)
+    grid = _grid(a)
+    row, col, shape = grid
+    codes = _to_grid(grid, code_responses(a["AVALC"].to_numpy()), NOT_DONE)
+    days = _to_grid(grid, ((a["ADT"] - a["ADT"].min()) / _DAY).to_numpy(dtype=float), np.nan)
     c = compute_confirmations(codes, days, confirmation_days=confirm_min_days, max_ne_between=max_ne_between,
                               accept_sd=accept_sd)
     at = np.full(shape, -1, np.int64)

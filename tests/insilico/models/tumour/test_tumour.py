@@ -21,7 +21,8 @@ from doseflow.insilico.models.tumour import (
     compute_tumour_sld, sample_scan_days, sample_tumour_parameters,
 )
 from doseflow.insilico.population import sample_population
-from doseflow.standards.recist import CR, PD, PR, confirmed_best_response
+from doseflow.standards.best_response import confirmed_best_response
+from doseflow.standards.recist import CR, PD, PR
 
 
 def _params(kl, kd, lam):

@@ -2,8 +2,8 @@
 
 The RECIST 1.1 rules (Eisenhauer et al. 2009: CR all target lesions gone; PR <= -30% vs
 baseline; PD >= +20% and >= +5 mm vs nadir, or a new lesion; confirmation) are those of
-:mod:`doseflow.standards.recist`, which the readout applies too; this module simulates the
-scans they are applied to.
+:mod:`doseflow.standards.recist` and :mod:`doseflow.standards.best_response`, which the readout
+applies too; this module simulates the scans they are applied to.
 
 Simulated measurement (documented modelling choices):
 
