@@ -15,9 +15,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from doseflow.insilico.pk import PKModel  # noqa: E402
-from doseflow.insilico.pk_params import GQ1001_DEFAULT  # noqa: E402
-from doseflow.insilico.toxicity import GQ1001_TOXICITY, ToxicityModel, simulate_cycle  # noqa: E402
+from doseflow.insilico.models.pk import GQ1001_DEFAULT, PKModel  # noqa: E402
+from doseflow.insilico.models.toxicity import GQ1001_TOXICITY, ToxicityModel, simulate_cycle  # noqa: E402
 
 DOSE_MIX = np.repeat([1.2, 2.4, 3.6, 4.8, 6.0, 7.2, 8.4], [3, 3, 3, 4, 4, 8, 7])
 

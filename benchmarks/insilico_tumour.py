@@ -20,12 +20,14 @@ import time
 import numpy as np
 from lifelines import KaplanMeierFitter
 
-from doseflow.insilico.population import sample_population
-from doseflow.insilico.recist_scan import (
-    CR, PD, PR, SD, ScanState, assess_scans, confirmed_best_response, sample_scan_days,
+from doseflow.insilico.models import compute_pfs, sample_deaths, sample_withdrawals
+from doseflow.insilico.models.tumour import (
+    ScanState, TumourState, advance_tumour, assess_scans, compute_tumour_sld, sample_scan_days,
+    sample_tumour_parameters,
 )
-from doseflow.insilico.survival import compute_pfs, sample_deaths, sample_withdrawals
-from doseflow.insilico.tumour import TumourState, advance_tumour, compute_tumour_sld, sample_tumour_parameters
+from doseflow.insilico.population import sample_population
+from doseflow.standards.best_response import confirmed_best_response
+from doseflow.standards.recist import CR, PD, PR, SD
 
 DOSES = (1.2, 2.4, 3.6, 4.8, 6.0, 7.2, 8.4)
 CYCLE = 21.0

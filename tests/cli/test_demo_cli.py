@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from doseflow.cli.app import main
-from doseflow.cli.demo_cmd import MARKER
+from doseflow.conduct.workflows import MARKER
 
 
 def test_demo_writes_sdtm_and_report_and_replaces_its_own_output(tmp_path, capsys):

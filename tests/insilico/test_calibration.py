@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from doseflow.insilico.preset import load_preset
-from doseflow.insilico.recist_scan import CR, PR
 from doseflow.insilico.replicate import run_replicates
 from doseflow.insilico.trial import simulate_trials
+from doseflow.standards.recist import CR, PR
 
 #: figure: (published, tolerance), Lemech 2023; literal copies so the test cannot drift with the code.
 TARGETS = {
@@ -37,7 +37,7 @@ def test_no_dlt_in_at_least_half_of_trials(study):
     assert study.no_dlt_fraction >= 0.5, study.no_dlt_fraction
 
 
-#: Calibration target of the residual-mass model (doseflow.insilico.lesion_visibility): CR is about 6% of
+#: Calibration target of the residual-mass model (doseflow.insilico.models.tumour.lesion_visibility): CR is about 6% of
 #: confirmed responders at >= 7.2 mg/kg, below DESTINY-Breast01's 11 CR among 112 responders (9.8%;
 #: T-DXd 5.4 mg/kg, Modi et al. N Engl J Med 2020;382:610-621: CR 6.0%, PR 54.9% of 184) and
 #: consistent with GQ1001's 0 CR among 6 responders (Lemech et al., AACR 2023, CT178).

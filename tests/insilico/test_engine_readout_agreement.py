@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from doseflow.cli.demo_cmd import DEMO_READOUT
+from doseflow.conduct.workflows import DEMO_READOUT
 from doseflow.insilico.preset import load_preset
 from doseflow.insilico.sdtm import write_virtual_sdtm
 from doseflow.insilico.trial import simulate_trial, simulate_trials

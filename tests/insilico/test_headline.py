@@ -6,16 +6,19 @@ from hypothesis import given, settings, strategies as st
 from lifelines import KaplanMeierFitter
 
 from doseflow.insilico.headline import compute_headline, compute_km_median
-from doseflow.insilico.recist_scan import PD, PR, SD
+from doseflow.standards.kaplan_meier import compute_km_median as compute_km_median_of_table
+from doseflow.standards.kaplan_meier import compute_km_table
+from doseflow.standards.recist import PD, PR, SD
 
 
 def test_km_median_by_hand():
     """Times 2(e) 2(c) 3(e) 5(e) 5(c): S(2) = 4/5, S(3) = 4/5 x 2/3 = 0.533, S(5) = 0.533 x 1/2 = 0.267
-    -> median 5. Times 1..4 all events: S(2) = 0.5 -> median 2 (first t with S <= 0.5)."""
+    -> median 5. Times 1..4 all events: S = 0.5 on [2, 3) -> median 2.5, the midpoint of the flat
+    (R quantile.survfit; the readout's rule, doseflow.standards.kaplan_meier)."""
     t = np.array([[2.0, 2.0, 3.0, 5.0, 5.0], [1.0, 2.0, 3.0, 4.0, 9.0]])
     e = np.array([[True, False, True, True, False], [True, True, True, True, False]])
     m = np.array([[True] * 5, [True, True, True, True, False]])
-    assert compute_km_median(t, e, m).tolist() == [5.0, 2.0]
+    assert compute_km_median(t, e, m).tolist() == [5.0, 2.5]
 
 
 def test_km_median_not_reached_is_nan():
@@ -24,11 +27,7 @@ def test_km_median_not_reached_is_nan():
     assert np.isnan(out[0])
 
 
-@settings(derandomize=True, max_examples=60, deadline=None)
-@given(st.lists(st.lists(st.tuples(st.integers(0, 8), st.booleans()), min_size=1, max_size=12), min_size=1, max_size=5))
-def test_km_median_equals_lifelines_with_ties(rows):
-    """Integer times 0-8 give many ties between events and censorings; each row must equal
-    lifelines' KaplanMeierFitter.median_survival_time_ (inf there = NaN here)."""
+def _rows(rows):
     k = max(len(r) for r in rows)
     t = np.zeros((len(rows), k))
     e = np.zeros((len(rows), k), bool)
@@ -37,13 +36,45 @@ def test_km_median_equals_lifelines_with_ties(rows):
         t[i, :len(r)] = [x[0] for x in r]
         e[i, :len(r)] = [x[1] for x in r]
         m[i, :len(r)] = True
+    return t, e, m
+
+
+_ROWS = st.lists(st.lists(st.tuples(st.integers(0, 8), st.booleans()), min_size=1, max_size=12), min_size=1, max_size=5)
+
+
+@settings(derandomize=True, max_examples=60, deadline=None)
+@given(_ROWS)
+def test_km_median_equals_lifelines_with_ties(rows):
+    """Integer times 0-8 give many ties between events and censorings; each row's median must be
+    that of lifelines' KaplanMeierFitter curve under R's quantile.survfit rule: the first time
+    with S <= 0.5, or, where S is 0.5 (within 1e-12) on a flat segment, the midpoint of the flat
+    (to the next drop, or to the last time); NaN where S stays above 0.5. (lifelines' own
+    median_survival_time_ takes the first time only, and at S = 0.5 depends on rounding.)"""
+    t, e, m = _rows(rows)
     ours = compute_km_median(t, e, m)
     for i, r in enumerate(rows):
-        ref = KaplanMeierFitter().fit([x[0] for x in r], [x[1] for x in r]).median_survival_time_
-        if np.isinf(ref):
+        s = KaplanMeierFitter().fit([x[0] for x in r], [x[1] for x in r]).survival_function_.iloc[:, 0]
+        reached = s.index[s <= 0.5 + 1e-12]
+        if len(reached) == 0:
             assert np.isnan(ours[i])
-        else:
-            assert ours[i] == ref
+            continue
+        ref = reached[0]
+        if abs(s[ref] - 0.5) < 1e-12:
+            lower = s.index[(s.index > ref) & (s < 0.5 - 1e-12)]
+            ref = (ref + (lower[0] if len(lower) else max(x[0] for x in r))) / 2
+        assert ours[i] == ref
+
+
+@settings(derandomize=True, max_examples=60, deadline=None)
+@given(_ROWS)
+def test_km_median_batch_equals_the_scalar_rule(rows):
+    """The batch form equals doseflow.standards.kaplan_meier.compute_km_median of each row's KM
+    table (the readout's median): one median rule."""
+    t, e, m = _rows(rows)
+    ours = compute_km_median(t, e, m)
+    for i, r in enumerate(rows):
+        ref = compute_km_median_of_table(compute_km_table([x[0] for x in r], [float(x[1]) for x in r]))[0]
+        assert (np.isnan(ours[i]) and np.isnan(ref)) or ours[i] == ref
 
 
 def test_headline_by_hand():

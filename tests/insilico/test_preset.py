@@ -4,17 +4,15 @@ from dataclasses import fields, replace
 
 import pytest
 
+from doseflow.designs import AcceleratedTitration, ThreePlusThree
 from doseflow.errors import ConfigError
-from doseflow.insilico.dlt import DLTDefinition
-from doseflow.insilico.pk_params import GQ1001_DEFAULT
+from doseflow.insilico.models import SurvivalConfig
+from doseflow.insilico.models.pk import GQ1001_DEFAULT
+from doseflow.insilico.models.toxicity import GQ1001_TOXICITY, DLTDefinition
+from doseflow.insilico.models.tumour import RecistConfig, TumourConfig
 from doseflow.insilico.population import PopulationConfig
 from doseflow.insilico.preset import load_preset
-from doseflow.insilico.recist_scan import RecistConfig
-from doseflow.insilico.survival import SurvivalConfig
-from doseflow.insilico.toxicity import GQ1001_TOXICITY
-from doseflow.insilico.trial_config import TrialConfig
-from doseflow.insilico.tumour import TumourConfig
-from doseflow.designs import AcceleratedTitration, ThreePlusThree
+from doseflow.insilico.trial import TrialConfig
 
 #: Parameters the engine calibration changed (docs/insilico.md), with their preset values.
 #: new_lesion_hazard_per_day: 0.005 before the residual-mass model, 0.0045 with it (median exposure 18 weeks).

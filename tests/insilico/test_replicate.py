@@ -44,10 +44,9 @@ def test_lockstep_integration_equals_separate_integration():
     concatenated, one PKModel.advance) give each request the result of integrating it
     alone, to rounding (rtol 1e-12; vectorised exp/log may differ in the last bit by array
     position), including a patient refined a posteriori (Km x 0.05 at 1.2 mg/kg)."""
-    from doseflow.insilico.pk import PKModel
-    from doseflow.insilico.pk_params import GQ1001_DEFAULT
+    from doseflow.insilico.models.pk import GQ1001_DEFAULT, PKModel
+    from doseflow.insilico.models.toxicity import GQ1001_TOXICITY, ToxicityModel
     from doseflow.insilico.replicate import _advance_together
-    from doseflow.insilico.toxicity import GQ1001_TOXICITY, ToxicityModel
 
     eta = np.zeros((3, len(GQ1001_DEFAULT.iiv_names)))
     eta[1, GQ1001_DEFAULT.iiv_names.index("Km")] = np.log(0.05)

@@ -3,15 +3,15 @@
 The figures of the GQ1001 phase Ia readout (Lemech et al., AACR 2023, CT178) for every
 simulated trial at once, from arrays of shape (trials, patients): TRAE incidences, DLTs,
 confirmed ORR and disease control at >= 7.2 mg/kg, the Kaplan-Meier median PFS
-(:func:`compute_km_median`, one product-limit estimate per trial, no loop over trials) and
-the median exposure. :data:`PUBLISHED` holds the reported values and the calibration
-tolerances.
+(:func:`compute_km_median`, one product-limit estimate per trial, no loop over trials, and the
+median rule of :mod:`doseflow.standards.kaplan_meier`) and the median exposure.
+:data:`PUBLISHED` holds the reported values and the calibration tolerances.
 
 Examples
 --------
 >>> import numpy as np
 >>> compute_km_median(np.array([[1.0, 2.0, 3.0, 4.0]]), np.array([[True, True, True, True]])).tolist()
-[2.0]
+[2.5]
 """
 
 from __future__ import annotations
@@ -19,13 +19,11 @@ from __future__ import annotations
 import numpy as np
 
 from doseflow.errors import DataError
-from doseflow.insilico.recist_scan import CR, PR, SD
-from doseflow.insilico.toxicity import ALT_INCREASED, AST_INCREASED, THROMBOCYTOPENIA
+from doseflow.insilico.models.toxicity.model import ALT_INCREASED, AST_INCREASED, THROMBOCYTOPENIA
+from doseflow.standards.kaplan_meier import DAYS_PER_MONTH, compute_survival_quantile
+from doseflow.standards.recist import CR, PR, SD
 
-__all__ = ["DAYS_PER_MONTH", "HEADLINE_FIGURES", "PUBLISHED", "compute_km_median", "compute_headline"]
-
-#: Days per month for presentation (365.25 / 12).
-DAYS_PER_MONTH = 30.4375
+__all__ = ["HEADLINE_FIGURES", "PUBLISHED", "compute_km_median", "compute_headline"]
 
 #: Headline figures, in reporting order.
 HEADLINE_FIGURES: tuple[str, ...] = (
@@ -55,7 +53,10 @@ PUBLISHED: dict[str, tuple[float, float | None]] = {
 
 
 def compute_km_median(time: np.ndarray, event: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """Kaplan-Meier median of each row (trial), ties handled as the product-limit estimator.
+    """Kaplan-Meier median of each row (trial), the batch form of the standards' median.
+
+    One product-limit estimate per row, vectorised; its median equals
+    :func:`doseflow.standards.kaplan_meier.compute_km_median` of the row's KM table.
 
     Parameters
     ----------
@@ -69,8 +70,8 @@ def compute_km_median(time: np.ndarray, event: np.ndarray, mask: np.ndarray | No
     Returns
     -------
     float array (trials,)
-        The smallest time t with S(t) <= 0.5; NaN where the curve never reaches 0.5 (median
-        not reached) or the row has no patient.
+        The smallest time t with S(t) <= 0.5, the midpoint of a flat segment at exactly 0.5;
+        NaN where the curve never reaches 0.5 (median not reached) or the row has no patient.
 
     Raises
     ------
@@ -84,14 +85,16 @@ def compute_km_median(time: np.ndarray, event: np.ndarray, mask: np.ndarray | No
     before t_i; censorings tied with events count as at risk (they are removed after the
     events). Within each row, times are sorted with events before censorings at a tie; a
     tie group's factor is applied once, at its last entry. S is computed as
-    exp(cumsum(log(n - d) - log(n))) and the median as the first time with S <= 0.5, the
-    same arithmetic as lifelines' KaplanMeierFitter.median_survival_time_ (Davidson-Pilon,
-    lifelines), which returns inf where this returns NaN.
+    exp(cumsum(log(n - d) - log(n))), the arithmetic of lifelines' KaplanMeierFitter
+    (Davidson-Pilon, lifelines). The median is
+    :func:`doseflow.standards.kaplan_meier.compute_survival_quantile` of that curve: the
+    first time with S <= 0.5, or the midpoint of a flat segment at exactly 0.5 (R
+    ``quantile.survfit``), as the readout computes it from one KM table.
 
     References
     ----------
     Kaplan EL, Meier P. Nonparametric estimation from incomplete observations. J Am Stat
-    Assoc 1958;53:457-481.
+    Assoc 1958;53:457-481. Therneau T, R package survival, ``quantile.survfit``.
 
     Examples
     --------
@@ -132,10 +135,8 @@ def compute_km_median(time: np.ndarray, event: np.ndarray, mask: np.ndarray | No
     with np.errstate(divide="ignore", invalid="ignore"):
         step = np.where(valid, np.log(np.where(valid, n_risk - d, 1.0)) - np.log(np.where(valid, n_risk, 1.0)), 0.0)
     surv = np.exp(np.cumsum(step, axis=1))
-    hit = valid & (surv <= 0.5)
-    any_hit = hit.any(axis=1)
-    idx = np.argmax(hit, axis=1)
-    return np.where(any_hit, ts[np.arange(t.shape[0]), idx], np.nan)
+    observed = np.isfinite(ts)
+    return compute_survival_quantile(np.where(observed, ts, np.nan), np.where(observed, surv, np.nan), 0.5)
 
 
 def _pct(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -29,14 +29,14 @@ from typing import Any
 
 from doseflow.designs import make_design
 from doseflow.errors import ConfigError, InputError
-from doseflow.insilico.dlt import DLTDefinition
-from doseflow.insilico.pk_params import GQ1001_DEFAULT, PayloadParameters, PKParameters
+from doseflow.insilico.models.pk.parameters import GQ1001_DEFAULT, PayloadParameters, PKParameters
+from doseflow.insilico.models.survival import SurvivalConfig
+from doseflow.insilico.models.toxicity.dlt import DLTDefinition
+from doseflow.insilico.models.toxicity.model import GQ1001_TOXICITY, AEHazard, ToxicityParameters
+from doseflow.insilico.models.tumour.growth import TumourConfig
+from doseflow.insilico.models.tumour.recist_scan import RecistConfig
 from doseflow.insilico.population import PopulationConfig
-from doseflow.insilico.recist_scan import RecistConfig
-from doseflow.insilico.survival import SurvivalConfig
-from doseflow.insilico.toxicity import GQ1001_TOXICITY, AEHazard, ToxicityParameters
-from doseflow.insilico.trial_config import TrialConfig
-from doseflow.insilico.tumour import TumourConfig
+from doseflow.insilico.trial.config import TrialConfig
 
 __all__ = ["Preset", "PresetEntry", "PRESETS", "load_preset", "preset_path"]
 

@@ -13,7 +13,7 @@ chunk with its own random stream, and integrates the cycles they request togethe
 so one batch of 100 trials costs about half as much as four of 25. Chunks are grouped in
 a fixed order, so results still depend on the seed and the chunk size alone. A patient's
 solution does not depend on who is integrated with it
-(:meth:`doseflow.insilico.pk.PKModel.advance` refines each patient's grid on its own),
+(:meth:`doseflow.insilico.models.pk.model.PKModel.advance` refines each patient's grid on its own),
 except in the last bit: vectorised exp/log may round differently by array position.
 
 Examples
@@ -35,8 +35,8 @@ import numpy as np
 
 from doseflow.checks import check_int
 from doseflow.insilico.headline import HEADLINE_FIGURES, PUBLISHED
-from doseflow.insilico.pk import ModelState
-from doseflow.insilico.trial import simulate_trials
+from doseflow.insilico.models.pk.state import ModelState
+from doseflow.insilico.trial.simulation import simulate_trials
 
 __all__ = ["SUMMARY_FIGURES", "CHUNKS_TOGETHER", "LockstepIntegrator", "ReplicateStudy", "run_replicates"]
 
@@ -55,15 +55,15 @@ class LockstepIntegrator:
 
     Thread ``slot`` (0-based) calls :meth:`wait_turn` before it starts, then the function
     from :meth:`advance_for` (the ``advance`` argument of
-    :func:`doseflow.insilico.toxicity.simulate_cycle`) for each cycle, and :meth:`finish`
+    :func:`doseflow.insilico.models.toxicity.model.simulate_cycle`) for each cycle, and :meth:`finish`
     when done. The threads run one at a time in slot order (no contention for the
     interpreter); when every live thread waits for a cycle, all requests are integrated
     together (patients concatenated in slot order) and each receives its own patients.
 
     Examples
     --------
-    >>> from doseflow.insilico.pk import PKModel
-    >>> from doseflow.insilico.pk_params import GQ1001_DEFAULT
+    >>> from doseflow.insilico.models.pk.model import PKModel
+    >>> from doseflow.insilico.models.pk.parameters import GQ1001_DEFAULT
     >>> lock = LockstepIntegrator(1)
     >>> pk = PKModel(GQ1001_DEFAULT, weight=[60.0])
     >>> cyc = lock.advance_for(0)(pk, pk.initial_state(), [3.6])

@@ -84,7 +84,7 @@ from pathlib import Path
 from typing import Any
 
 from doseflow.checks import check_choice, check_int, check_probability, check_real
-from doseflow.ctcae import LAB_CRITERIA
+from doseflow.standards.ctcae import LAB_CRITERIA
 from doseflow.errors import ConfigError
 from doseflow.readout.pk.options import AUC_METHODS, NCAOptions
 from doseflow.readout.safety_flags import RELATED_VALUES
@@ -201,7 +201,7 @@ class SafetyConfig:
     dlt_window_days : int >= 1
         DLT window, study days 1 to this (default 21: cycle 1 of a 21-day schedule).
     lab_tests : list of str
-        CTCAE-graded lab tests of the shift table (codes of :data:`doseflow.ctcae.LAB_CRITERIA`).
+        CTCAE-graded lab tests of the shift table (codes of :data:`doseflow.standards.ctcae.LAB_CRITERIA`).
     """
 
     teae_window_days: int = 30

@@ -1,8 +1,8 @@
 """Laboratory shift tables (CTCAE v5.0 grade at baseline vs worst grade on treatment) and incidence.
 
-Grades come from :func:`doseflow.ctcae.grade_lab` on LBSTRESN with the normal range
+Grades come from :func:`doseflow.standards.ctcae.grade_lab` on LBSTRESN with the normal range
 LBSTNRLO/LBSTNRHI as LLN/ULN. Absolute CTCAE thresholds (platelets, neutrophils, white cells,
-haemoglobin) need the SDTM standard unit of :data:`doseflow.ctcae.LAB_CRITERIA`; other units
+haemoglobin) need the SDTM standard unit of :data:`doseflow.standards.ctcae.LAB_CRITERIA`; other units
 are converted by :data:`UNIT_FACTORS` or, when unknown, the value is left ungraded and noted.
 """
 
@@ -16,14 +16,14 @@ import pandas as pd
 
 from doseflow.cdisc.dates import parse_dtc
 from doseflow.checks import check_int
-from doseflow.ctcae import LAB_CRITERIA, grade_lab
+from doseflow.standards.ctcae import LAB_CRITERIA, grade_lab
 from doseflow.errors import ConfigError
 from doseflow.readout.adsl import calendar_date, group_labels, population_n, upper_text, validate_columns, validate_numeric
 from doseflow.readout.result import AnalysisResult, format_n_pct
 
 __all__ = ["TEST_ALIASES", "UNIT_FACTORS", "LabShiftResult", "tabulate_lab_shift"]
 
-#: SDTM LBTESTCD values mapped to the codes of :data:`doseflow.ctcae.LAB_CRITERIA`
+#: SDTM LBTESTCD values mapped to the codes of :data:`doseflow.standards.ctcae.LAB_CRITERIA`
 #: (CDISC CT codes platelets "PLAT"; ANC is a common sponsor code for neutrophils).
 TEST_ALIASES: dict[str, str] = {"PLAT": "PLT", "ANC": "NEUT"}
 
@@ -121,7 +121,7 @@ def tabulate_lab_shift(
     adsl : pandas.DataFrame
         From :func:`~doseflow.readout.adsl.derive_adsl` (SAFFL, TRTSDT, TRTEDT, ``by``).
     tests : sequence of str
-        Codes of :data:`doseflow.ctcae.LAB_CRITERIA` (PLT, NEUT, WBC, HGB, AST, ALT, ALP,
+        Codes of :data:`doseflow.standards.ctcae.LAB_CRITERIA` (PLT, NEUT, WBC, HGB, AST, ALT, ALP,
         BILI); data codes are matched through ``aliases`` (PLAT is PLT).
     by : str
         ADSL column defining the groups.
@@ -143,7 +143,7 @@ def tabulate_lab_shift(
     DataError
         Missing variables, numbers that are not numbers, bad dates.
     ConfigError
-        A test with no CTCAE criterion in :data:`doseflow.ctcae.LAB_CRITERIA`.
+        A test with no CTCAE criterion in :data:`doseflow.standards.ctcae.LAB_CRITERIA`.
 
     Notes
     -----
@@ -177,7 +177,7 @@ def tabulate_lab_shift(
     tests = [str(t).upper() for t in tests]
     for t in tests:
         if t not in LAB_CRITERIA:
-            raise ConfigError("tests", "codes of doseflow.ctcae.LAB_CRITERIA: " + ", ".join(LAB_CRITERIA), t)
+            raise ConfigError("tests", "codes of doseflow.standards.ctcae.LAB_CRITERIA: " + ", ".join(LAB_CRITERIA), t)
     validate_columns(lb, "lb", ("USUBJID", "LBTESTCD", "LBSTRESN", "LBSTRESU", "LBSTNRLO", "LBSTNRHI", "LBDTC"))
     validate_columns(adsl, "adsl", ("USUBJID", "SAFFL", "TRTSDT", "TRTEDT", by))
     notes: list[str] = []
@@ -280,7 +280,7 @@ def tabulate_lab_shift(
                          "any_grade": int((w >= 1).sum()), "grade_3_4": int((w >= 3).sum())})
         if not (code == test).any():
             notes.append(f"{test}: no values in LB (codes searched: {test} and aliases).")
-    methods = ("Grades follow NCI CTCAE v5.0 (doseflow.ctcae.grade_lab) from LBSTRESN with LBSTNRLO/LBSTNRHI as "
+    methods = ("Grades follow NCI CTCAE v5.0 (doseflow.standards.ctcae.grade_lab) from LBSTRESN with LBSTNRLO/LBSTNRHI as "
                "LLN/ULN, in the SDTM standard unit (converted where needed: 10^3/uL = GI/L = 10^9/L; Hb g/dL x 10, "
                "mmol/L x 16.1145 = g/L). Baseline is the value flagged LBBLFL 'Y', else the last value on or before "
                "the first-dose day (ADaM IG 1.3 ABLFL). Post-baseline values run from the day after the first dose "

@@ -11,13 +11,7 @@ Modules, in reading order:
 - :mod:`~doseflow.readout.efficacy.figures`: waterfall, spider, swimmer and KM plots.
 """
 
-from doseflow.readout.efficacy.kaplan_meier import (
-    DAYS_PER_MONTH,
-    KaplanMeierResult,
-    compute_km_median,
-    compute_km_table,
-    estimate_km,
-)
+from doseflow.readout.efficacy.kaplan_meier import KaplanMeierResult, estimate_km
 from doseflow.readout.efficacy.rates import ResponseRates, compute_clopper_pearson, tabulate_response_rates
 from doseflow.readout.efficacy.recist import (
     BOR_ORDER,
@@ -30,11 +24,11 @@ from doseflow.readout.efficacy.survival import CensoringRules, derive_duration_o
 from doseflow.readout.efficacy.tumour import derive_best_percent_change, derive_tumour_change
 
 __all__ = [
-    "BOR_ORDER", "RESPONSE_VALUES", "DAYS_PER_MONTH",
+    "BOR_ORDER", "RESPONSE_VALUES",
     "BestOverallResponse", "ResponseRates", "KaplanMeierResult", "CensoringRules",
     "derive_overall_responses", "derive_best_overall_response",
     "compute_clopper_pearson", "tabulate_response_rates",
     "derive_pfs", "derive_duration_of_response",
-    "compute_km_table", "compute_km_median", "estimate_km",
+    "estimate_km",
     "derive_tumour_change", "derive_best_percent_change",
 ]

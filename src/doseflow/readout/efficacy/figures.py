@@ -20,8 +20,8 @@ from lifelines import KaplanMeierFitter  # noqa: E402
 from lifelines.plotting import add_at_risk_counts  # noqa: E402
 
 from doseflow.errors import DataError  # noqa: E402
-from doseflow.readout.efficacy.kaplan_meier import DAYS_PER_MONTH  # noqa: E402
 from doseflow.readout.efficacy.recist import BOR_ORDER  # noqa: E402
+from doseflow.standards.kaplan_meier import DAYS_PER_MONTH  # noqa: E402
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -1,31 +1,10 @@
-"""Kaplan-Meier estimates with Greenwood confidence intervals and the Brookmeyer-Crowley median CI.
+"""Kaplan-Meier estimates per group from ADTTE, with Greenwood intervals and the Brookmeyer-Crowley median CI.
 
-* Curve: Kaplan and Meier (1958, JASA 53:457-481), fitted with lifelines'
-  ``KaplanMeierFitter`` (Davidson-Pilon 2019); the table keeps every distinct time
-  (events and censorings), as R's ``survfit`` does.
-* Pointwise confidence interval of S(t) from Greenwood's variance (Greenwood 1926) of the
-  cumulative hazard, ``se(t) = sqrt(sum_{t_i <= t} d_i / (n_i (n_i - d_i)))``:
-
-  - ``"log"`` (R ``survival::survfit`` default, ``conf.type = "log"``):
-    ``S exp(-z se) .. min(1, S exp(z se))``;
-  - ``"log-log"`` (SAS PROC LIFETEST default ``CONFTYPE=LOGLOG``; Kalbfleisch and Prentice
-    2002, eq. 1.10): ``S^exp(z se / |log S|) .. S^exp(-z se / |log S|)``;
-
-  where z is the 1 - alpha/2 normal quantile. Before the first event (S = 1) both bands
-  are 1; where S = 0 the bands are undefined (NaN). lifelines' own
-  ``confidence_interval_`` is the log-log ("exponential Greenwood") interval; the log one
-  is computed here from the KM table.
-* Median: the smallest t with S(t) <= 0.5. When S(t) equals 0.5 exactly on a flat
-  segment, the midpoint of that segment (to the next time the curve drops, or to the last
-  observed time when the curve ends flat at 0.5), as R's ``quantile.survfit`` documents
-  ("a horizontal segment at exactly 1-k ... the midpoint of the horizontal segment is
-  returned"), with the tolerance sqrt(machine epsilon).
-* 95% CI of the median: Brookmeyer and Crowley (1982, Biometrics 38:29-41): the set of t
-  whose pointwise interval for S(t) contains 0.5. Its lower limit is where the lower band
-  first reaches 0.5, its upper limit where the upper band does (same midpoint rule); a
-  band that never reaches 0.5 gives NaN ("not reached"), flagged.
-
-Times are in the unit of ``AVAL`` (days); months = days / 30.4375 for presentation.
+The rules (Kaplan and Meier 1958; Greenwood 1926; median and its confidence limits by R's
+``quantile.survfit`` and Brookmeyer and Crowley 1982) are those of
+:mod:`doseflow.standards.kaplan_meier`, which the virtual trial applies too; this module applies
+them to ADTTE frames, per group. Times are in the unit of ``AVAL`` (days); months = days /
+30.4375 for presentation.
 """
 
 from __future__ import annotations
@@ -36,132 +15,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
-from scipy.stats import norm
 
 from doseflow.checks import check_choice, check_probability
 from doseflow.errors import DataError
 from doseflow.readout.result import AnalysisResult
+from doseflow.standards.kaplan_meier import DAYS_PER_MONTH, compute_km_median, compute_km_table
 
-__all__ = ["DAYS_PER_MONTH", "compute_km_table", "compute_km_median", "KaplanMeierResult", "estimate_km"]
-
-DAYS_PER_MONTH = 30.4375
-_TOL = float(np.sqrt(np.finfo(float).eps))
-
-
-def compute_km_table(time: Any, event: Any, *, conf_type: Literal["log", "log-log"] = "log",
-                     alpha: float = 0.05) -> pd.DataFrame:
-    """Kaplan-Meier table with Greenwood standard error and pointwise confidence bands.
-
-    Parameters
-    ----------
-    time : array of float, >= 0
-        Event or censoring times.
-    event : array of {0, 1}
-        1 = event observed, 0 = censored.
-    conf_type : {"log", "log-log"}
-        Transform of the pointwise interval (module docstring).
-    alpha : float in (0, 1)
-        1 - confidence level.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per distinct time: time, n_risk, n_event, n_censor, surv, std_err (of the
-        cumulative hazard, R's ``std.err``), lower, upper.
-
-    Raises
-    ------
-    DataError
-        Lengths differ, a time is negative or missing, an event indicator is not 0/1.
-
-    Examples
-    --------
-    >>> t = compute_km_table([1, 2, 2, 3], [1, 1, 0, 1])
-    >>> t["surv"].round(4).tolist()
-    [0.75, 0.5, 0.0]
-    """
-    check_choice(conf_type, "conf_type", ("log", "log-log"))
-    alpha = check_probability(alpha, "alpha")
-    t = np.asarray(time, dtype=float)
-    e = np.asarray(event, dtype=float)
-    if t.shape != e.shape or t.ndim != 1:
-        raise DataError("time, event", "two 1-D arrays of equal length", (t.shape, e.shape))
-    if t.size == 0:
-        raise DataError("time", "at least one observation", [])
-    if np.isnan(t).any() or (t < 0).any():
-        raise DataError("time", "numbers >= 0", t[np.isnan(t) | (t < 0)][0])
-    if not np.isin(e, (0.0, 1.0)).all():
-        raise DataError("event", "0 (censored) or 1 (event)", e[~np.isin(e, (0.0, 1.0))][0])
-    kmf = KaplanMeierFitter().fit(t, event_observed=e)
-    et = kmf.event_table
-    et = et.loc[et["removed"] > 0]
-    n = et["at_risk"].to_numpy(dtype=float)
-    d = et["observed"].to_numpy(dtype=float)
-    times = et.index.to_numpy(dtype=float)
-    surv = kmf.survival_function_.iloc[:, 0].reindex(times).to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        var = np.cumsum(np.where(d > 0, d / (n * (n - d)), 0.0))
-    se = np.sqrt(var)
-    z = norm.ppf(1 - alpha / 2)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if conf_type == "log":
-            lower = surv * np.exp(-z * se)
-            upper = np.minimum(1.0, surv * np.exp(z * se))
-        else:
-            ll = np.abs(np.log(surv))
-            lower = surv ** np.exp(z * se / ll)
-            upper = surv ** np.exp(-z * se / ll)
-    none_yet = np.cumsum(d) == 0
-    lower = np.where(none_yet, 1.0, np.where(surv > 0, lower, np.nan))
-    upper = np.where(none_yet, 1.0, np.where(surv > 0, upper, np.nan))
-    return pd.DataFrame({"time": times, "n_risk": n.astype(int), "n_event": d.astype(int),
-                         "n_censor": (et["censored"].to_numpy()).astype(int), "surv": surv,
-                         "std_err": np.where(surv > 0, se, np.nan), "lower": lower, "upper": upper})
-
-
-def _first_crossing(x: np.ndarray, y: np.ndarray, p: float = 0.5) -> float:
-    """Smallest x with y <= p (y a step function), midpoint rule on a flat exactly at p."""
-    xmax = x[-1] if x.size else np.nan
-    ok = ~np.isnan(y)
-    x, y = x[ok], y[ok]
-    below = np.flatnonzero(y <= p + _TOL)
-    if below.size == 0:
-        return float("nan")
-    k = below[0]
-    if abs(y[k] - p) < _TOL:
-        drop = np.flatnonzero((y < y[k] - _TOL) & (np.arange(y.size) > k))
-        return float((x[k] + (x[drop[0]] if drop.size else xmax)) / 2)
-    return float(x[k])
-
-
-def compute_km_median(table: pd.DataFrame) -> tuple[float, float, float]:
-    """Median survival and its Brookmeyer-Crowley confidence limits from a KM table.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Output of :func:`compute_km_table` (time, surv, lower, upper).
-
-    Returns
-    -------
-    (float, float, float)
-        Median, lower and upper confidence limit; NaN where not reached.
-
-    Notes
-    -----
-    Median = min{t: S(t) <= 0.5}, midpoint of a flat segment at exactly 0.5 (R
-    ``quantile.survfit``). Limits (Brookmeyer and Crowley 1982): first t where the lower
-    band <= 0.5, and first t where the upper band <= 0.5.
-
-    Examples
-    --------
-    >>> compute_km_median(compute_km_table([1, 2, 3, 4], [1, 1, 1, 1]))[0]
-    2.5
-    """
-    x = table["time"].to_numpy(dtype=float)
-    return (_first_crossing(x, table["surv"].to_numpy(dtype=float)),
-            _first_crossing(x, table["lower"].to_numpy(dtype=float)),
-            _first_crossing(x, table["upper"].to_numpy(dtype=float)))
+__all__ = ["KaplanMeierResult", "estimate_km"]
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,19 @@ from doseflow.readout.efficacy.assessments import (
     derive_overall_responses,
 )
 from doseflow.readout.result import AnalysisResult, format_n_pct
+from doseflow.standards.best_response import (
+    BEST_RESPONSE_ORDER,
+    CONFIRMED,
+    NO_CONFIRMING_ASSESSMENT,
+    NON_CR_NON_PD_BETWEEN,
+    NOT_CR_BEFORE_CR,
+    PR_AFTER_CR,
+    SD_BETWEEN,
+    TOO_MANY_NE_BETWEEN,
+    compute_confirmations,
+    compute_counted_responses,
+)
+from doseflow.standards.recist import NOT_DONE, code_responses, label_responses
 
 __all__ = [
     "EVALUATORS",
@@ -60,71 +73,70 @@ __all__ = [
     "derive_best_overall_response",
 ]
 
-BOR_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING")
+BOR_ORDER = (*label_responses(np.array(BEST_RESPONSE_ORDER)).tolist(), "MISSING")
 _RANK = {v: i for i, v in enumerate(BOR_ORDER)}
 _DAY = pd.Timedelta(days=1)
+
+
+def _grid(a: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """Row and column of each assessment of ``a`` (sorted by USUBJID, ADT) in a subjects x assessments grid."""
+    row = pd.factorize(a["USUBJID"])[0]
+    col = a.groupby("USUBJID", sort=False).cumcount().to_numpy()
+    return row, col, (int(row.max()) + 1 if len(a) else 0, int(col.max()) + 1 if len(a) else 0)
+
+
+def _to_grid(grid: tuple[np.ndarray, np.ndarray, tuple[int, int]], values: np.ndarray, fill) -> np.ndarray:
+    """``values`` (one per assessment) placed on ``grid`` (:func:`_grid`), ``fill`` elsewhere."""
+    row, col, shape = grid
+    out = np.full(shape, fill, dtype=values.dtype)
+    out[row, col] = values
+    return out
+
+
+def _counted(a: pd.DataFrame, days: pd.Series, sd_min_days: int, confirmed: pd.Series | None) -> np.ndarray:
+    """What each assessment of ``a`` counts as (:func:`doseflow.standards.best_response.compute_counted_responses`)."""
+    grid = _grid(a)
+    codes = _to_grid(grid, code_responses(a["AVALC"].to_numpy()), NOT_DONE)
+    ok = None if confirmed is None else _to_grid(grid, confirmed.to_numpy(dtype=bool), False)
+    counted = compute_counted_responses(codes, _to_grid(grid, days.to_numpy(dtype=float), np.nan),
+                                        sd_min_days=sd_min_days, confirmed=ok)
+    return label_responses(counted[grid[0], grid[1]])
 
 
 def _confirm(a: pd.DataFrame, confirm_min_days: int, max_ne_between: int, accept_sd: bool) -> pd.DataFrame:
     """Confirmation of each CR/PR assessment; ``a`` sorted by USUBJID, ADT, index 0..n-1.
 
     Returns a frame indexed like the CR/PR rows of ``a`` with CONFDT, CONFIRMED, NE_BETWEEN
-    and WHY (reason when not confirmed).
+    and WHY (reason when not confirmed), from
+    :func:`doseflow.standards.best_response.compute_confirmations`.
     """
-    pos = np.arange(len(a))
-    cum = {v: np.cumsum(a["AVALC"].to_numpy() == v) for v in ("CR", "PR", "SD", "NE")}
     resp = a.index[a["AVALC"].isin(["CR", "PR"])]
     out = pd.DataFrame(index=resp, data={"CONFDT": pd.NaT, "CONFIRMED": False, "NE_BETWEEN": 0, "WHY": ""})
     if len(resp) == 0:
         return out
-    left = pd.DataFrame({"USUBJID": a.loc[resp, "USUBJID"], "I": pos[resp], "ADT": a.loc[resp, "ADT"],
-                         "AVALC": a.loc[resp, "AVALC"]})
-    pairs = left.merge(left, on="USUBJID", suffixes=("", "_J"))
-    pairs = pairs[(pairs["I_J"] > pairs["I"])
-                  & ((pairs["ADT_J"] - pairs["ADT"]) >= confirm_min_days * _DAY)
-                  & ((pairs["AVALC"] == "PR") | (pairs["AVALC_J"] == "CR"))]
-    first = pairs.sort_values(["I", "I_J"]).drop_duplicates("I")
-    out.loc[:, "WHY"] = np.where(a.loc[resp, "AVALC"] == "CR",
-                                 f"no later CR >= {confirm_min_days} days later",
-                                 f"no later CR/PR >= {confirm_min_days} days later")
-    if first.empty:
-        return out
-    i = first["I"].to_numpy()
-    j = first["I_J"].to_numpy()
-
-    def between(v: str) -> np.ndarray:
-        return cum[v][j - 1] - cum[v][i]
-
-    n_between = j - i - 1
-    n_ne, n_cr, n_pr, n_sd = between("NE"), between("CR"), between("PR"), between("SD")
-    is_cr = first["AVALC"].to_numpy() == "CR"
-    # next CR strictly after i (same subject) for the "no PR after CR" rule
-    subj = a["USUBJID"].to_numpy()
-    cr_pos = pd.Series(np.where(a["AVALC"].to_numpy() == "CR", pos, np.nan))
-    next_cr = cr_pos.groupby(subj).shift(-1).groupby(subj).bfill()
-    nc = next_cr.to_numpy()[i]
-    has_cr = ~np.isnan(nc) & (nc <= j)
-    nc_i = np.where(has_cr, nc, 0).astype(int)
-    pr_after_cr = has_cr & ((cum["PR"][j] - cum["PR"][nc_i]) > 0)
-    other = n_between - n_ne - n_cr - n_pr - n_sd
-    too_many_ne = n_ne > max_ne_between
-    cr_ok = is_cr & (n_cr + n_ne == n_between) & ~too_many_ne
-    pr_ok = (~is_cr & (other == 0) & ~too_many_ne & ~pr_after_cr
-             & (n_sd <= (1 if accept_sd else 0)))
-    ok = cr_ok | pr_ok
-    why = np.select(
-        [ok, too_many_ne, is_cr, other > 0, pr_after_cr],
-        ["", f"more than {max_ne_between} NE before confirmation",
-         "a response other than CR/NE before the confirming CR",
-         "NON-CR/NON-PD before confirmation", "PR after CR before confirmation"],
-        default="SD before confirmation",
-    )
-    idx = a.index[i]
-    out.loc[idx, "CONFDT"] = first["ADT_J"].to_numpy()
-    out.loc[idx, "CONFIRMED"] = ok
-    out.loc[idx, "NE_BETWEEN"] = n_ne
-    out.loc[idx, "WHY"] = why
-    out.loc[idx[~ok], "CONFDT"] = pd.NaT
+    grid = _grid(a)
+    row, col, shape = grid
+    codes = _to_grid(grid, code_responses(a["AVALC"].to_numpy()), NOT_DONE)
+    days = _to_grid(grid, ((a["ADT"] - a["ADT"].min()) / _DAY).to_numpy(dtype=float), np.nan)
+    c = compute_confirmations(codes, days, confirmation_days=confirm_min_days, max_ne_between=max_ne_between,
+                              accept_sd=accept_sd)
+    at = np.full(shape, -1, np.int64)
+    at[row, col] = np.arange(len(a))
+    r, k = row[resp], col[resp]
+    j = c.confirming[r, k]
+    why = {CONFIRMED: "", TOO_MANY_NE_BETWEEN: f"more than {max_ne_between} NE before confirmation",
+           NOT_CR_BEFORE_CR: "a response other than CR/NE before the confirming CR",
+           NON_CR_NON_PD_BETWEEN: "NON-CR/NON-PD before confirmation", PR_AFTER_CR: "PR after CR before confirmation",
+           SD_BETWEEN: "SD before confirmation"}
+    none_later = np.where(a.loc[resp, "AVALC"] == "CR", f"no later CR >= {confirm_min_days} days later",
+                          f"no later CR/PR >= {confirm_min_days} days later")
+    reason = c.reason[r, k]
+    out.loc[:, "WHY"] = np.where(reason == NO_CONFIRMING_ASSESSMENT, none_later,
+                                 [why.get(int(x), "") for x in reason])
+    out.loc[:, "CONFIRMED"] = c.confirmed[r, k]
+    out.loc[:, "NE_BETWEEN"] = c.ne_between[r, k]
+    ok = j >= 0
+    out.loc[resp[ok], "CONFDT"] = a["ADT"].to_numpy()[at[r[ok], j[ok]]]
     return out
 
 
@@ -306,22 +318,14 @@ def derive_best_overall_response(
     kept = a.loc[~a["AFTER_PD"]].reset_index(drop=True)
 
     days = (kept["ADT"] - kept["REFDT"]) / _DAY
-    late_enough = days >= sd_min_days  # NaN reference -> False
-    v = kept["AVALC"]
     if confirmation:
         conf = _confirm(kept, confirm_min_days, max_ne_between, accept_sd)
         kept = kept.join(conf)
         kept["CONFIRMED"] = kept["CONFIRMED"].eq(True)
-        confirmed = kept["CONFIRMED"]
-        derived = np.select(
-            [v.eq("CR") & confirmed, v.eq("PR") & confirmed, v.isin(["CR", "PR", "SD"]) & late_enough,
-             v.eq("NON-CR/NON-PD") & late_enough, v.eq("PD")],
-            ["CR", "PR", "SD", "NON-CR/NON-PD", "PD"], default="NE")
+        derived = _counted(kept, days, sd_min_days, kept["CONFIRMED"])
     else:
         kept["CONFDT"], kept["CONFIRMED"], kept["NE_BETWEEN"], kept["WHY"] = pd.NaT, False, 0, ""
-        derived = np.select(
-            [v.isin(["CR", "PR", "PD"]), v.isin(["SD", "NON-CR/NON-PD"]) & late_enough],
-            [v, v], default="NE")
+        derived = _counted(kept, days, sd_min_days, None)
     kept["DERIVED"] = derived
     kept["DAYS"] = days
     kept["RANK"] = kept["DERIVED"].map(_RANK)
