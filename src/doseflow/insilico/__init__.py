@@ -68,9 +68,7 @@ from doseflow.insilico.trial import (
     TrialBatch,
     TrialConfig,
     VirtualTrialData,
-    assign_expansion,
     compute_cutoff_days,
-    compute_enrolment_days,
     decide_dose_modification,
     simulate_trial,
     simulate_trials,
@@ -93,7 +91,7 @@ __all__ = [
     "SurvivalConfig", "compute_pfs", "sample_deaths", "sample_withdrawals",
     "TumourConfig", "TumourState", "advance_tumour", "sample_tumour_parameters",
     "COLUMNS", "VirtualTrialData", "GQ1001_DOSE_LEVELS", "TrialConfig",
-    "assign_expansion", "compute_cutoff_days", "compute_enrolment_days", "decide_dose_modification", "treat_patients",
+    "compute_cutoff_days", "decide_dose_modification", "treat_patients",
     "HEADLINE_FIGURES", "PUBLISHED", "compute_headline", "compute_km_median",
     "Preset", "load_preset", "TrialBatch", "simulate_trial", "simulate_trials", "ReplicateStudy", "run_replicates",
 ]

@@ -27,7 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from doseflow.designs import make_design
+from doseflow.designs import design_from_options
 from doseflow.errors import ConfigError, InputError
 from doseflow.insilico.models.pk.parameters import GQ1001_DEFAULT, PayloadParameters, PKParameters
 from doseflow.insilico.models.survival import SurvivalConfig
@@ -259,10 +259,11 @@ def _load_toxicity(doc: dict, file: str, out: list[PresetEntry]) -> ToxicityPara
 def _load_design(doc: dict, file: str, out: list[PresetEntry]) -> tuple[object, str]:
     entries, _ = _section(doc, "design", file)
     values = _entries(entries, "design", file, out)
-    name = values.pop("name", "accelerated-3+3")
+    name = values.pop("name", "3+3")
     options = {"--" + k.replace("_", "-"): v for k, v in values.items()}
     try:
-        return make_design(str(name), options), str(name)
+        design = design_from_options(str(name), options)
+        return design, design.label
     except InputError as exc:
         raise ConfigError(f"{file} [design]", "a doseflow design and its options", {"name": name, **values}, str(exc)) from None
 
@@ -290,7 +291,7 @@ def load_preset(name_or_path: str | Path = "gq1001") -> Preset:
     --------
     >>> p = load_preset()
     >>> p.design_name, p.trial.dose_levels[0]
-    ('accelerated-3+3', 1.2)
+    ('3+3 + accelerated(max_single_levels=2)', 1.2)
     """
     path = preset_path(name_or_path)
     file = path.name

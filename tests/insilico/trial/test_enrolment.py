@@ -1,63 +1,38 @@
-"""Enrolment and calendar of the virtual trial, cases derived by hand."""
+"""Calendar and expansion of the virtual trial (the engine's rules as the trial uses them), derived by hand."""
 
 import numpy as np
-import pytest
 
-from doseflow.errors import DataError
-from doseflow.insilico.trial import assign_expansion, compute_cutoff_days, compute_enrolment_days
-
-
-def test_cohort_waits_for_dlt_window():
-    """Cohort 1 = patient 1 (arrives day 1); cohort 2 may start 21 days after day 1 = day 22, so
-    patients 2 and 3 (arrived days 2, 3) wait until day 22; patient 4 arrives at day 30 after
-    the gate. Expansion gate = last escalation enrolment (30) + 21 = 51 > arrival 31."""
-    arr = np.array([[1.0, 2.0, 3.0, 30.0, 31.0]])
-    coh = np.array([[1, 2, 2, 2, 0]])
-    exp = np.array([[False, False, False, False, True]])
-    assert compute_enrolment_days(arr, coh, exp, dlt_window_days=21).tolist() == [[1.0, 22.0, 22.0, 30.0, 51.0]]
+from doseflow.designs import Expansion, StopAtSampleSize, ThreePlusThree
+from doseflow.insilico.trial import compute_cutoff_days
+from doseflow.simulate import PatientSample, run_trials
 
 
-def test_late_arrival_is_not_delayed_and_queue_keeps_order():
-    """Cohort 2 gate = 5 + 21 = 26; arrivals 40 and 41 come after it: enrolled on arrival. Cohort 3
-    gate = 41 + 21 = 62; its patient arrived at 45, waits to 62. Untreated patient (cohort 0, not
-    expansion) has NaN."""
-    arr = np.array([[5.0, 40.0, 41.0, 45.0, 50.0]])
-    coh = np.array([[1, 2, 2, 3, 0]])
-    exp = np.zeros((1, 5), bool)
-    out = compute_enrolment_days(arr, coh, exp, dlt_window_days=21)
-    assert out[0, :4].tolist() == [5.0, 40.0, 41.0, 62.0]
-    assert np.isnan(out[0, 4])
+def _run(arrival, levels=3, n_total=None, expansion_levels=2):
+    arrival = np.asarray(arrival, dtype=float)[None, :]
+    n = arrival.shape[1]
+    patients = PatientSample(dlt=np.zeros((1, n, levels), bool), grade2=np.zeros((1, n, levels), bool),
+                             dlt_day=np.full((1, n), 21.0), arrival=arrival, window=21.0)
+    design = StopAtSampleSize(Expansion(ThreePlusThree(), n=n, levels=expansion_levels), max_n=n_total or n)
+    return run_trials(design, patients, levels, keep_patients=True)
 
 
-def test_vectorised_over_trials_matches_each_trial():
-    """Two trials computed together equal each computed alone (no cross-talk between rows)."""
-    arr = np.array([[1.0, 2.0, 3.0, 4.0], [10.0, 50.0, 51.0, 52.0]])
-    coh = np.array([[1, 1, 1, 2], [1, 2, 2, 0]])
-    exp = np.array([[False] * 4, [False, False, False, True]])
-    both = compute_enrolment_days(arr, coh, exp, dlt_window_days=21)
-    for i in range(2):
-        alone = compute_enrolment_days(arr[i:i + 1], coh[i:i + 1], exp[i:i + 1], dlt_window_days=21)
-        np.testing.assert_array_equal(both[i], alone[0])
-    # trial 1: cohort 1 ends day 3 -> cohort 2 at 24; trial 2: 10 -> 50, 51 (after gate 31); expansion 72
-    assert both.tolist() == [[1.0, 2.0, 3.0, 24.0], [10.0, 50.0, 51.0, 72.0]]
+def test_cohorts_wait_for_the_dlt_window_and_the_queue_keeps_its_order():
+    """3+3 without DLTs on 2 levels: cohort 1 = patients 1-3 (days 1, 2, 3); cohort 2 may start
+    21 days after its last enrolment (day 24), so patients 4 and 5 (arrived days 4, 5) wait until
+    day 24 and patient 6 arrives after the gate (day 30). Top level cleared on day 51: the
+    expansion (levels 2 and 1, alternating) enrols patients 7 and 8 on day 51, patient 9 on
+    arrival (day 60)."""
+    runs = _run([1, 2, 3, 4, 5, 30, 40, 45, 60], levels=2)
+    assert runs.enrol_day[0].tolist() == [1, 2, 3, 24, 24, 30, 51, 51, 60]
+    assert runs.level[0].tolist() == [0, 0, 0, 1, 1, 1, 1, 0, 1]
+    assert runs.cohort[0, :6].tolist() == [1, 1, 1, 2, 2, 2]
+    assert runs.rule_ids() == ["stop_at_sample_size.reached"]
 
 
-def test_expansion_alternates_top_levels():
-    """Selected level 6 (8.4 mg/kg), 2 levels: 6, 5, 6, 5, ...; 3 levels: 6, 5, 4, 6, ..."""
-    level = np.array([[0, 1, 2, -1, -1, -1, -1]])
-    lv2, ex2 = assign_expansion(level, np.array([6]), expansion_levels=2)
-    assert lv2.tolist() == [[0, 1, 2, 6, 5, 6, 5]]
-    assert ex2.tolist() == [[False, False, False, True, True, True, True]]
-    lv3, _ = assign_expansion(level, np.array([6]), expansion_levels=3)
-    assert lv3.tolist() == [[0, 1, 2, 6, 5, 4, 6]]
-
-
-def test_expansion_at_lowest_level_and_no_mtd():
-    """MTD at level 0: only level 0 is available; no MTD (-1): the rest stay untreated."""
-    level = np.array([[0, 0, 0, -1, -1], [0, 0, 0, -1, -1]])
-    lv, ex = assign_expansion(level, np.array([0, -1]), expansion_levels=2)
-    assert lv.tolist() == [[0, 0, 0, 0, 0], [0, 0, 0, -1, -1]]
-    assert ex.tolist() == [[False, False, False, True, True], [False] * 5]
+def test_expansion_alternates_over_the_levels_below_the_selected_one():
+    """Three levels cleared (9 patients), then 4 expansion patients over 3 levels: 3, 2, 1, 3."""
+    runs = _run(np.arange(1, 14), levels=3, expansion_levels=3)
+    assert runs.level[0, 9:].tolist() == [2, 1, 0, 2]
 
 
 def test_cutoff_fixed_or_after_last_enrolment():
@@ -65,8 +40,3 @@ def test_cutoff_fixed_or_after_last_enrolment():
     e = np.array([[3.0, 40.0, np.nan]])
     assert compute_cutoff_days(e, fixed_cutoff_day=None, followup_days=180).tolist() == [220.0]
     assert compute_cutoff_days(e, fixed_cutoff_day=904.0, followup_days=180).tolist() == [904.0]
-
-
-def test_shape_mismatch_is_data_error():
-    with pytest.raises(DataError, match="level/mtd"):
-        assign_expansion(np.zeros((2, 3), int), np.zeros(3, int))

@@ -13,8 +13,6 @@ from doseflow.insilico.trial.config import TrialConfig, GQ1001_DOSE_LEVELS
 from doseflow.insilico.trial.data import COLUMNS, VirtualTrialData
 from doseflow.insilico.trial.enrolment import (
     sample_arrival_days,
-    assign_expansion,
-    compute_enrolment_days,
     compute_cutoff_days,
 )
 from doseflow.insilico.trial.potential import PotentialOutcomes, simulate_potential_outcomes
@@ -40,8 +38,6 @@ __all__ = [
     "COLUMNS",
     "VirtualTrialData",
     "sample_arrival_days",
-    "assign_expansion",
-    "compute_enrolment_days",
     "compute_cutoff_days",
     "PotentialOutcomes",
     "simulate_potential_outcomes",

@@ -8,10 +8,12 @@ SDTM). The flow:
 1. virtual patients (:func:`doseflow.insilico.population.sample_population`);
 2. cycle 1 of every patient at every dose level with the same individual parameters, giving
    the DLT and grade >= 2 potential outcomes (:mod:`doseflow.insilico.trial.potential`);
-3. the escalation by any doseflow design on those outcomes
-   (:func:`doseflow.simulate.escalation.run_escalation`), then the expansion at the top
-   cleared levels (:func:`doseflow.insilico.trial.enrolment.assign_expansion`);
-4. the calendar: Poisson arrivals, cohorts gated by the DLT window, the data cut-off
+3. the escalation by any doseflow design on those outcomes and the expansion at the selected
+   level, in calendar time, on the simulation engine
+   (:func:`doseflow.simulate.engine.run_trials`): Poisson arrivals queue while the trial
+   waits, each cohort's DLT outcomes are known at the end of the DLT window, and the
+   expansion (:class:`doseflow.designs.wrappers.Expansion`) takes the patients left once
+   the escalation ends (at most ``n_patients`` in all); then the data cut-off
    (:mod:`doseflow.insilico.trial.enrolment`);
 5. treatment until progression, toxicity, withdrawal, death or cut-off
    (:func:`doseflow.insilico.trial.treatment.treat_patients`);
@@ -35,16 +37,14 @@ from doseflow.checks import check_int
 from doseflow.insilico.headline import compute_headline
 from doseflow.insilico.models.pk.parameters import PHASE1A_SCHEDULE
 from doseflow.insilico.models.variability import validate_generator
-from doseflow.insilico.trial.enrolment import (
-    assign_expansion,
-    compute_cutoff_days,
-    compute_enrolment_days,
-    sample_arrival_days,
-)
+from doseflow.designs.batch import ROLE_CODES
+from doseflow.designs.wrappers import Expansion, StopAtSampleSize
+from doseflow.insilico.trial.enrolment import compute_cutoff_days, sample_arrival_days
 from doseflow.insilico.trial.potential import PotentialOutcomes, simulate_potential_outcomes
 from doseflow.insilico.trial.records import build_trial_data
 from doseflow.insilico.trial.treatment import TreatmentResult, treat_patients
-from doseflow.simulate.escalation import EscalationRun, run_escalation
+from doseflow.simulate.engine import TrialRuns, run_trials
+from doseflow.simulate.patients import PatientSample
 
 __all__ = ["TrialBatch", "simulate_trials", "simulate_trial"]
 
@@ -56,7 +56,9 @@ class TrialBatch:
     Attributes
     ----------
     potential : PotentialOutcomes
-    escalation : EscalationRun
+    runs : TrialRuns
+        The escalation and expansion as the engine ran them (per-patient level, cohort,
+        role and enrolment day; the rule that ended each trial).
     level : int array (trials, patients)
         0-based level assigned at enrolment (-1: not treated).
     expansion : bool array
@@ -73,7 +75,7 @@ class TrialBatch:
     """
 
     potential: PotentialOutcomes
-    escalation: EscalationRun
+    runs: TrialRuns
     level: np.ndarray
     expansion: np.ndarray
     enrol_day: np.ndarray
@@ -125,10 +127,11 @@ def simulate_trials(preset, n_trials: int, seed=None, *, rng: np.random.Generato
 
     Notes
     -----
-    See the module docstring for the flow; the escalation uses the preset's design on the
-    potential outcomes (``max_n`` = ``n_patients``), so any doseflow design can run the
-    trial. Patients are numbered in arrival order; escalation patients come first, the
-    expansion takes the rest.
+    See the module docstring for the flow: the preset's design, wrapped in an
+    :class:`~doseflow.designs.wrappers.Expansion` over ``expansion_levels`` levels and a
+    sample size of ``n_patients``, runs on the potential outcomes, so any doseflow design
+    can run the trial. Patients are numbered in arrival order; escalation patients come
+    first, the expansion takes the rest.
     """
     n_trials = check_int(n_trials, "n_trials", minimum=1)
     gen = rng if rng is not None else np.random.default_rng(seed)
@@ -136,10 +139,15 @@ def simulate_trials(preset, n_trials: int, seed=None, *, rng: np.random.Generato
     cfg = preset.trial
     pk_times = PHASE1A_SCHEDULE.times_for(1, cfg.infusion_hours / 24.0)[1] if keep_records else ()
     pot = simulate_potential_outcomes(preset, n_trials, gen, advance=advance, record_times=pk_times)
-    esc = run_escalation(preset.design, pot.dlt, max_n=cfg.n_patients, grade2_outcomes=pot.grade2)
-    level, expansion = assign_expansion(esc.level, esc.mtd, expansion_levels=cfg.expansion_levels)
     arrival = sample_arrival_days(n_trials, cfg.n_patients, cfg.accrual_per_day, gen)
-    enrol = compute_enrolment_days(arrival, esc.cohort, expansion, dlt_window_days=cfg.dlt_window_days)
+    window = float(cfg.dlt_window_days)
+    design = StopAtSampleSize(Expansion(preset.design, n=cfg.n_patients, levels=cfg.expansion_levels),
+                              max_n=cfg.n_patients)
+    patients = PatientSample(dlt=pot.dlt, grade2=pot.grade2, dlt_day=np.full(arrival.shape, window),
+                             arrival=arrival, window=window)
+    runs = run_trials(design, patients, cfg.n_levels, keep_patients=True)
+    level, enrol = runs.level, runs.enrol_day
+    expansion = runs.role == ROLE_CODES["expansion"]
     cutoff = compute_cutoff_days(enrol, fixed_cutoff_day=cfg.cutoff_day, followup_days=cfg.followup_days)
     horizon = cutoff[:, None] - enrol
     enrolled = (level >= 0) & np.isfinite(enrol) & (horizon > 0)
@@ -163,7 +171,7 @@ def simulate_trials(preset, n_trials: int, seed=None, *, rng: np.random.Generato
         pfs_time=scatter(treatment.pfs_time, 0.0), pfs_event=scatter(treatment.pfs_event, False),
         exposure_weeks=scatter(treatment.exposure_weeks, np.nan), high_dose_mg_kg=cfg.high_dose_mg_kg,
     )
-    return TrialBatch(pot, esc, np.where(enrolled, level, -1), expansion & enrolled,
+    return TrialBatch(pot, runs, np.where(enrolled, level, -1), expansion & enrolled,
                       np.where(enrolled, enrol, np.nan), cutoff, enrolled, treatment, headline)
 
 
