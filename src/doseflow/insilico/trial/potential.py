@@ -3,7 +3,7 @@
 Each patient is simulated through cycle 1 (PK, platelets, AST/ALT, AE hazards, the
 protocol's DLT definition) at *every* dose level with the *same* individual parameters
 (random effects drawn once and tiled across levels). The escalation is then a pure
-function of the patients (:func:`doseflow.simulate.escalation.run_escalation` reads the
+function of the patients (the engine, :func:`doseflow.simulate.engine.run_trials`, reads the
 DLT and grade >= 2 outcomes), and the cycle-1 end state at the dose a patient is given is
 kept to continue treatment, so the potential outcome and the realised cycle 1 agree.
 
