@@ -267,7 +267,7 @@ def _enrol(w: _Work, rows: np.ndarray, size: np.ndarray, level: np.ndarray, role
     idx = np.minimum(w.enrolled[rows, None] + places, patients.shape[1] - 1)
     valid = places < size[:, None]
     lv2 = np.broadcast_to(level[:, None], idx.shape)
-    dlt, grade = patients.outcome(w.orig[rows, None], idx, lv2)
+    dlt, grade = patients.outcome(w.orig[rows, None], idx, lv2, w.per_patient)
     dlt &= valid
     w.n[rows, level] += size
     w.cohorts[rows] += 1

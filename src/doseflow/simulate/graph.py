@@ -220,7 +220,7 @@ def walk_state_graph(graph: StateGraph, patients: PatientSample) -> TrialRuns:
         places = np.arange(int(sz.max()))
         idx = np.minimum(enrolled[rows, None] + places, patients.shape[1] - 1)
         valid = places < sz[:, None]
-        dlt, grade = patients.outcome(rows[:, None], idx, np.broadcast_to(lv[:, None], idx.shape))
+        dlt, grade = patients.outcome(rows[:, None], idx, np.broadcast_to(lv[:, None], idx.shape), graph.grades)
         j = (dlt & valid).sum(axis=1)
         if graph.grades:
             g = ((grade == 2) & valid).sum(axis=1)

@@ -63,17 +63,23 @@ class PatientSample:
     def timed(self) -> bool:
         return self.arrival is not None
 
-    def outcome(self, rows: np.ndarray, patient: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def outcome(self, rows: np.ndarray, patient: np.ndarray, level: np.ndarray,
+                grades: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         """(DLT, worst grade) of patients ``patient`` of trials ``rows`` treated at ``level`` (0-based).
 
-        The worst grade is 3 with a DLT, 2 with a grade >= 2 toxicity without a DLT, else 0.
+        The worst grade is 3 with a DLT, 2 with a grade >= 2 toxicity without a DLT, else 0;
+        None when ``grades`` is False (the caller needs the DLTs only).
         """
         if self.u is not None:
-            u = self.u[rows, patient]
-            dlt = u < self.p[level]
-            g2 = u < self.q[level]
+            u = np.take(self.u, rows * self.u.shape[1] + patient)
+            dlt = u < np.take(self.p, level)
+            if not grades:
+                return dlt, None
+            g2 = u < np.take(self.q, level)
         else:
             dlt = self.dlt[rows, patient, level]
+            if not grades:
+                return dlt, None
             g2 = dlt if self.grade2 is None else self.grade2[rows, patient, level] | dlt
         grade = np.where(dlt, 3, np.where(g2, 2, 0)).astype(np.int8)
         return dlt, grade
