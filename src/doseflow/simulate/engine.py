@@ -260,38 +260,47 @@ def _enrol(w: _Work, rows: np.ndarray, size: np.ndarray, level: np.ndarray, role
 
     With a calendar (``clock``), the patients are enrolled as they arrive (never before the
     clock) and their outcomes stay pending until known; the clock moves to the last
-    enrolment.
+    enrolment. Per-patient arrays are written through flat indices (one place per patient).
     """
     width = int(size.max())
     places = np.arange(width)
-    idx = np.minimum(w.enrolled[rows, None] + places, patients.shape[1] - 1)
+    n_places = patients.shape[1]
+    idx = np.minimum(w.enrolled[rows, None] + places, n_places - 1)
     valid = places < size[:, None]
     lv2 = np.broadcast_to(level[:, None], idx.shape)
+    src = w.orig[rows, None] * n_places + idx  # flat index into the patients' arrays
     dlt, grade = patients.outcome(w.orig[rows, None], idx, lv2, w.per_patient)
     dlt &= valid
     w.n[rows, level] += size
     w.cohorts[rows] += 1
-    if w.per_patient:
-        rr, ii = np.broadcast_to(rows[:, None], idx.shape)[valid], idx[valid]
-        w.level[rr, ii] = lv2[valid]
-        w.role[rr, ii] = np.broadcast_to(role[:, None], idx.shape)[valid]
-        w.cohort[rr, ii] = np.broadcast_to(w.cohorts[rows, None], idx.shape)[valid]
+    if not w.per_patient:
+        w.y[rows, level] += dlt.sum(axis=1)
+        w.enrolled[rows] += size
+        esc = role == _ESCALATION
+        w.current[rows[esc]] = level[esc]
+        return
+    every = bool(valid.all())
+    pick = (lambda a: a.reshape(-1)) if every else (lambda a: a[valid])
+    flat = pick(rows[:, None] * n_places + idx)  # flat index into the work arrays
+    w.level.reshape(-1)[flat] = pick(lv2)
+    w.role.reshape(-1)[flat] = pick(np.broadcast_to(role[:, None], idx.shape))
+    w.cohort.reshape(-1)[flat] = pick(np.broadcast_to(w.cohorts[rows, None], idx.shape))
     if clock is None:
-        if w.per_patient:
-            w.outcome[rr, ii] = dlt[valid]
-            w.grade[rr, ii] = grade[valid]
+        w.outcome.reshape(-1)[flat] = pick(dlt)
+        w.grade.reshape(-1)[flat] = pick(grade)
         w.y[rows, level] += dlt.sum(axis=1)
     else:
-        day = np.maximum(clock[rows, None], patients.arrival[w.orig[rows, None], idx])
+        day = np.maximum(clock[rows, None], np.take(patients.arrival, src))
         w.clock[rows] = day[np.arange(rows.size), size - 1]
-        w.enrol_day[rr, ii] = day[valid]
-        w.eventual[rr, ii] = dlt[valid]
-        w.eventual_grade[rr, ii] = grade[valid]
-        w.followup[rr, ii] = 0.0
+        w.enrol_day.reshape(-1)[flat] = pick(day)
+        w.eventual.reshape(-1)[flat] = pick(dlt)
+        w.eventual_grade.reshape(-1)[flat] = pick(grade)
+        w.followup.reshape(-1)[flat] = 0.0
         w.pend[rows, level] += size
-        known = day + np.where(dlt, patients.dlt_day[w.orig[rows, None], idx], patients.window)
-        w.known_at[rr, ii] = known[valid]
-        w.next_known[rows] = np.minimum(w.next_known[rows], np.where(valid, known, np.inf).min(axis=1))
+        known = day + np.where(dlt, np.take(patients.dlt_day, src), patients.window)
+        w.known_at.reshape(-1)[flat] = pick(known)
+        first = known[:, 0] if width == 1 else np.where(valid, known, np.inf).min(axis=1)
+        w.next_known[rows] = np.minimum(w.next_known[rows], first)
     w.enrolled[rows] += size
     esc = role == _ESCALATION
     w.current[rows[esc]] = level[esc]
