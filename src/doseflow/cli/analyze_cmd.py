@@ -23,13 +23,15 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from doseflow.cli.app import app
 from doseflow.errors import InputError
 from doseflow.readout.config import read_config
 from doseflow.readout.pipeline import STAGES, run_readout
 from doseflow.report.outputs import write_outputs
 
 __all__ = ["analyze_command"]
+
+#: The commands of this module, added to the application by :mod:`doseflow.cli.app`.
+commands = typer.Typer()
 
 
 def _run(sdtm_dir: Path, out: Path, config: Optional[Path], show_progress: bool):
@@ -52,7 +54,7 @@ def _run(sdtm_dir: Path, out: Path, config: Optional[Path], show_progress: bool)
     return outputs
 
 
-@app.command("analyze")
+@commands.command("analyze")
 def analyze_command(
     sdtm_dir: Path = typer.Argument(..., help="Folder of SDTM datasets (.csv or .xpt); DM and EX are required."),
     out: Path = typer.Option(..., "--out", help="Folder for report.html, tables/, figures/ and results.json."),

@@ -8,7 +8,6 @@ option and the value on standard error and exits with status 2, never a tracebac
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 
 from doseflow import __version__
 from doseflow.errors import DoseflowError
@@ -22,8 +21,6 @@ app = typer.Typer(
 )
 
 EXIT_INPUT = 2
-#: Standard output of every command (Rich tables and text; plain when not a terminal).
-console = Console(highlight=False)
 
 
 def _version(value: bool) -> None:
@@ -40,20 +37,19 @@ def _root(
 
 
 def _register() -> None:
-    # Commands live in one module per task; importing them adds them to ``app``.
-    from doseflow.cli import analyze_cmd  # noqa: F401
-    from doseflow.cli import compare_cmd  # noqa: F401
-    from doseflow.cli import demo_cmd  # noqa: F401
-    from doseflow.cli import designs_cmd  # noqa: F401
-    from doseflow.cli import insilico_cmd  # noqa: F401
-    from doseflow.cli import paths_cmd  # noqa: F401
-    from doseflow.cli import simulate_cmd  # noqa: F401
+    """Add the commands: each module of one user task holds a Typer app of its commands."""
+    from doseflow.cli import (
+        analyze_cmd,
+        compare_cmd,
+        demo_cmd,
+        designs_cmd,
+        insilico_cmd,
+        paths_cmd,
+        simulate_cmd,
+    )
 
-
-def fail(message: str) -> "typer.Exit":
-    """Print ``error: message`` on one line to standard error and return the exit to raise."""
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(EXIT_INPUT)
+    for module in (designs_cmd, simulate_cmd, compare_cmd, paths_cmd, insilico_cmd, analyze_cmd, demo_cmd):
+        app.add_typer(module.commands)
 
 
 def _usage_error_line(exc: BaseException) -> str | None:

@@ -33,7 +33,7 @@ from typing import Any, Optional
 
 import typer
 
-from doseflow.cli.app import app, console
+from doseflow.cli.console import console
 from doseflow.cli.outputs import prepare_output_dir, save_figure
 from doseflow.cli.simulate_cmd import run_with_progress
 from doseflow.designs.registry import design_from_options
@@ -41,6 +41,9 @@ from doseflow.errors import ConfigError, InputError
 from doseflow.simulate.scenario import Scenario
 
 __all__ = ["compare_command", "read_study"]
+
+#: The commands of this module, added to the application by :mod:`doseflow.cli.app`.
+commands = typer.Typer()
 
 _STUDY_KEYS = {"trials": (1, 100_000_000), "seed": (0, 2**63 - 1), "chunk_size": (1, 1_000_000), "workers": (1, 256)}
 
@@ -110,7 +113,7 @@ def _tables(doc: dict, key: str, path: Path) -> dict[str, dict]:
     return tables
 
 
-@app.command("compare")
+@commands.command("compare")
 def compare_command(
     config: Path = typer.Option(..., "--config", help="The study file (TOML): [study], [designs.*], [scenarios.*].",
                                 show_default=False),

@@ -17,13 +17,15 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from doseflow.checks import check_int
-from doseflow.cli.app import app
 from doseflow.errors import InputError
 
 __all__ = ["demo_command"]
 
+#: The commands of this module, added to the application by :mod:`doseflow.cli.app`.
+commands = typer.Typer()
 
-@app.command("demo")
+
+@commands.command("demo")
 def demo_command(
     out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the demo's SDTM data and report."),
     seed: int = typer.Option(1, "--seed", help="Seed of the virtual trial (>= 0)."),

@@ -19,13 +19,16 @@ from typing import Any, Optional
 import typer
 
 from doseflow.checks import check_counts, check_int
-from doseflow.cli.app import app, console
+from doseflow.cli.console import console
 from doseflow.cli.design_options import DESIGN_ARGUMENT, with_design_options
 from doseflow.core import DosePlan, TrialState
 from doseflow.designs.registry import cli_options, design_classes, design_from_options, options_of, wrapper_classes
 from doseflow.errors import InputError
 
 __all__ = ["parse_counts", "state_from_counts"]
+
+#: The commands of this module, added to the application by :mod:`doseflow.cli.app`.
+commands = typer.Typer()
 
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
 #: Largest number of patients a level may hold on the command line (bounds memory and time).
@@ -80,7 +83,7 @@ def _print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, allow_nan=False))
 
 
-@app.command("designs")
+@commands.command("designs")
 def designs_command(as_json: bool = JSON) -> None:
     """List the dose-escalation designs and the wrappers that add rules to any of them.
 
@@ -117,7 +120,7 @@ def designs_command(as_json: bool = JSON) -> None:
     console.print(wrappers)
 
 
-@app.command("boundaries")
+@commands.command("boundaries")
 @with_design_options
 def boundaries_command(
     design: str = DESIGN_ARGUMENT,
@@ -162,7 +165,7 @@ GRADE2 = typer.Option(None, "--grade2", help="Accelerated titration: patients pe
                       "toxicity and no DLT.")
 
 
-@app.command("next")
+@commands.command("next")
 @with_design_options
 def next_command(
     design: str = DESIGN_ARGUMENT,
@@ -199,7 +202,7 @@ def next_command(
         console.print("eliminated levels: " + ", ".join(map(str, decision.eliminated)))
 
 
-@app.command("mtd")
+@commands.command("mtd")
 @with_design_options
 def mtd_command(
     design: str = DESIGN_ARGUMENT,

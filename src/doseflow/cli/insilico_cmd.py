@@ -21,11 +21,11 @@ from rich.progress import Progress
 from rich.table import Table
 
 from doseflow.checks import check_choice, check_int
-from doseflow.cli.app import app
 from doseflow.errors import ConfigError
 
 insilico_app = typer.Typer(help="Virtual phase Ia trials of an ADC (in-silico patients).", no_args_is_help=True)
-app.add_typer(insilico_app, name="insilico")
+commands = typer.Typer()
+commands.add_typer(insilico_app, name="insilico")
 
 console = Console()
 

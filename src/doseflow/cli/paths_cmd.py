@@ -12,15 +12,18 @@ from typing import Optional
 
 import typer
 
-from doseflow.cli.app import app, console
+from doseflow.cli.console import console
 from doseflow.cli.design_options import DESIGN_ARGUMENT, with_design_options
 from doseflow.core import DosePlan, TrialState
 from doseflow.designs.registry import design_from_options
 
 __all__ = ["paths_command"]
 
+#: The commands of this module, added to the application by :mod:`doseflow.cli.app`.
+commands = typer.Typer()
 
-@app.command("paths")
+
+@commands.command("paths")
 @with_design_options
 def paths_command(
     design: str = DESIGN_ARGUMENT,

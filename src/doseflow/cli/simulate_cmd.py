@@ -17,13 +17,16 @@ from typing import Optional
 import typer
 
 from doseflow.checks import check_int
-from doseflow.cli.app import app, console
+from doseflow.cli.console import console
 from doseflow.cli.design_options import DESIGN_ARGUMENT, parse_numbers, with_design_options
 from doseflow.designs.registry import design_from_options
 from doseflow.errors import InputError
 from doseflow.simulate.scenario import ARRIVAL_PROCESSES, DLT_TIME_DISTRIBUTIONS, Scenario
 
 __all__ = ["simulate_command", "scenario_from_options", "run_with_progress"]
+
+#: The commands of this module, added to the application by :mod:`doseflow.cli.app`.
+commands = typer.Typer()
 
 #: Beyond this many states exact enumeration is refused before it starts (Monte Carlo instead).
 TIME_PANEL = "Scenario"
@@ -69,7 +72,7 @@ def run_with_progress(task: str, quiet: bool, fn):
         return fn(update)
 
 
-@app.command("simulate")
+@commands.command("simulate")
 @with_design_options
 def simulate_command(
     design: str = DESIGN_ARGUMENT,
@@ -127,7 +130,7 @@ def simulate_command(
     console.print(oc.summary())
 
 
-@app.command("scenarios")
+@commands.command("scenarios")
 def scenarios_command(as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON.")) -> None:
     """The published simulation scenarios, by name, with their sources (use them with --scenario).
 
