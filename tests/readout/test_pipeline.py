@@ -27,18 +27,19 @@ def _csv(folder, name):
 
 
 def test_subjects_treated_and_dose_levels(pharmaverse_run, pharmaverse_dir):
-    """Plain pandas: DM rows; EX subjects with a valid dose; the EXDOSE of each subject's earliest
-    EXSTDTC; DM.DTHDTC present among treated subjects."""
+    """Plain pandas: DM rows; EX subjects with a valid dose; their DM.ACTARM (the low and high dose
+    arms both start at 54 mg, so the groups are the arms, issue 7); DM.DTHDTC among treated subjects."""
     readout, _, stages = pharmaverse_run
     dm, ex = _csv(pharmaverse_dir, "dm"), _csv(pharmaverse_dir, "ex")
     ex["EXDOSE"] = ex["EXDOSE"].astype(float)
     valid = ex[(ex["EXDOSE"] > 0) | ex["EXTRT"].eq("PLACEBO")]
-    first = valid.sort_values(["USUBJID", "EXSTDTC"]).groupby("USUBJID").head(1)["EXDOSE"].value_counts()
+    arms = dm[dm["USUBJID"].isin(valid["USUBJID"])]["ACTARM"].value_counts()
     deaths = dm[dm["DTHDTC"].ne("") & dm["USUBJID"].isin(valid["USUBJID"])]
     sets = readout.get("population_sets").to_dict()
     assert (sets["n_subjects"], sets["n_treated"]) == (len(dm), valid["USUBJID"].nunique()) == (306, 254)
-    assert [(lv["label"], lv["n"]) for lv in sets["dose_levels"]] == [("Placebo", first[0.0]), ("54 mg", first[54.0])]
-    assert (first[0.0], first[54.0]) == (86, 168)
+    names = ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"]
+    assert [(lv["label"], lv["n"]) for lv in sets["dose_levels"]] == [(a, arms[a]) for a in names]
+    assert [arms[a] for a in names] == [86, 96, 72]
     overview = readout.get("safety_overview").to_dict()["categories"]
     assert overview["Deaths (any cause)"]["Overall"] == len(deaths) == 3
     assert stages == list(STAGES)
@@ -163,10 +164,10 @@ def test_preferred_family_and_dose_unit_checked(tmp_path, pharmaverse_dir):
 
 
 def test_min_dose_restricts_the_efficacy_population(tmp_path, pharmaverse_dir):
-    """A minimum dose above every dose leaves no efficacy subject: noted, not an error."""
+    """A minimum dose above every dose (the largest is 81 mg) leaves no efficacy subject: noted, not an error."""
     for name in ("dm", "ex", "rs_onco"):
         shutil.copy(pharmaverse_dir / f"{name}.csv", tmp_path)
-    readout = run_readout(tmp_path, parse_config('[efficacy]\nevaluable_min_dose = 81\nevaluable_dose_unit = "mg"'))
+    readout = run_readout(tmp_path, parse_config('[efficacy]\nevaluable_min_dose = 100\nevaluable_dose_unit = "mg"'))
     assert readout.section("efficacy") == []
     assert any("no subject in the efficacy population" in n for n in readout.notes)
     assert np.isnan(readout.get("population_sets").sets.set_index("key").loc["response", "n"])

@@ -14,7 +14,7 @@ dose limit)::
     rs = "rs_onco"
 
     [population]
-    dose_by = "first_dose"  # "first_dose" | "max_dose" | "arm"
+    dose_by = "auto"        # "auto" | "first_dose" | "max_dose" | "arm"
     cycle_length_days = 21
     exposure_to = "last_dose"           # "last_dose" | "cycle_end"
 
@@ -25,6 +25,7 @@ dose limit)::
     incidence_threshold_pct = 10.0
     dlt_variable = "AEDLT"
     dlt_window_days = 21
+    dlt_evaluable = "window"            # "window" | "treated"
     lab_tests = ["PLT", "AST", "ALT"]
 
     [pk]
@@ -86,8 +87,10 @@ from typing import Any
 from doseflow.checks import check_choice, check_int, check_probability, check_real
 from doseflow.ctcae import LAB_CRITERIA
 from doseflow.errors import ConfigError
+from doseflow.readout.groups import DOSE_BY
 from doseflow.readout.pk.options import AUC_METHODS, NCAOptions
-from doseflow.readout.safety_flags import RELATED_VALUES
+from doseflow.readout.safety.dlt import EVALUABLE_RULES
+from doseflow.readout.safety.flags import RELATED_VALUES
 
 __all__ = [
     "DatasetsConfig",
@@ -156,10 +159,12 @@ class PopulationConfig:
 
     Parameters
     ----------
-    dose_by : {"first_dose", "max_dose", "arm"}
-        What defines a subject's dose group (:func:`doseflow.readout.adsl.derive_adsl`):
-        the EXDOSE of the first dose (default; the dose a subject was enrolled at in an
-        escalation), the largest EXDOSE, or the actual arm (DM.ACTARM).
+    dose_by : {"auto", "first_dose", "max_dose", "arm"}
+        What defines a subject's dose group (:mod:`doseflow.readout.groups`). ``"auto"``
+        (default): the actual arm (DM.ACTARM), labelled by its dose when the arms are the
+        dose levels of an escalation, or the first dose when every subject is in one arm;
+        or always the EXDOSE of the first dose (the dose a subject was enrolled at), the
+        largest EXDOSE, or the actual arm.
     cycle_length_days : int >= 1
         Length of a treatment cycle, for the number of cycles started (default 21).
     exposure_to : {"last_dose", "cycle_end"}
@@ -168,12 +173,12 @@ class PopulationConfig:
         :func:`doseflow.readout.population.summarise_population`.
     """
 
-    dose_by: str = "first_dose"
+    dose_by: str = "auto"
     cycle_length_days: int = 21
     exposure_to: str = "last_dose"
 
     def __post_init__(self) -> None:
-        _set(self, "dose_by", check_choice(self.dose_by, "[population] dose_by", ("first_dose", "max_dose", "arm")))
+        _set(self, "dose_by", check_choice(self.dose_by, "[population] dose_by", DOSE_BY))
         _set(self, "cycle_length_days", check_int(self.cycle_length_days, "[population] cycle_length_days", minimum=1))
         _set(self, "exposure_to", check_choice(self.exposure_to, "[population] exposure_to", ("last_dose", "cycle_end")))
 
@@ -189,7 +194,7 @@ class SafetyConfig:
         dose (admiral ``derive_var_trtemfl`` ``end_window``; default 30).
     related_values : list of str
         AEREL values counted as related (case-insensitive; default
-        :data:`doseflow.readout.safety_flags.RELATED_VALUES`: possible, probable, related,
+        :data:`doseflow.readout.safety.flags.RELATED_VALUES`: possible, probable, related,
         definite and variants, as the WHO-UMC categories are usually dichotomised).
     missing_relationship : {"related", "not_related"}
         How an AE without AEREL is counted (default "related", ICH E2A's conservative rule).
@@ -200,6 +205,10 @@ class SafetyConfig:
         AE column or SUPPAE QNAM flagging DLTs "Y" (default "AEDLT"; SDTM has no standard).
     dlt_window_days : int >= 1
         DLT window, study days 1 to this (default 21: cycle 1 of a 21-day schedule).
+    dlt_evaluable : {"window", "treated"}
+        Who is DLT-evaluable: a treated patient followed to the end of the DLT window (last
+        date known alive on or after its last day) or who had a DLT (default), or every
+        treated patient (:func:`doseflow.readout.safety.dlt.tabulate_dlt`).
     lab_tests : list of str
         CTCAE-graded lab tests of the shift table (codes of :data:`doseflow.ctcae.LAB_CRITERIA`).
     """
@@ -210,6 +219,7 @@ class SafetyConfig:
     incidence_threshold_pct: float = 10.0
     dlt_variable: str = "AEDLT"
     dlt_window_days: int = 21
+    dlt_evaluable: str = "window"
     lab_tests: tuple[str, ...] = ("PLT", "AST", "ALT")
 
     def __post_init__(self) -> None:
@@ -222,6 +232,7 @@ class SafetyConfig:
                                                          minimum=0.0, maximum=100.0))
         _set(self, "dlt_variable", _text(self.dlt_variable, w + "dlt_variable").upper())
         _set(self, "dlt_window_days", check_int(self.dlt_window_days, w + "dlt_window_days", minimum=1))
+        _set(self, "dlt_evaluable", check_choice(self.dlt_evaluable, w + "dlt_evaluable", EVALUABLE_RULES))
         tests = _strings(self.lab_tests, w + "lab_tests", upper=True)
         for t in tests:
             check_choice(t, w + "lab_tests", tuple(LAB_CRITERIA))

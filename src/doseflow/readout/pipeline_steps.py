@@ -18,7 +18,6 @@ import pandas as pd
 
 from doseflow.errors import ConfigError
 from doseflow.readout.adam import adrs_best_response, adtte_frame, describe_adae_methods
-from doseflow.readout.dlt import tabulate_dlt
 from doseflow.readout.efficacy import (
     CensoringRules,
     derive_best_overall_response,
@@ -30,12 +29,11 @@ from doseflow.readout.efficacy import (
     tabulate_response_rates,
 )
 from doseflow.readout.efficacy.figures import plot_spider, plot_swimmer, plot_waterfall
-from doseflow.readout.labs import tabulate_lab_shift
 from doseflow.readout.pipeline_results import AnalysisSetsResult, FigureResult, TimeToEventResult
 from doseflow.readout.pk import compute_dose_proportionality, compute_nca, tabulate_pk_summary
 from doseflow.readout.pk.figures import plot_mean_concentration
 from doseflow.readout.result import format_n_pct
-from doseflow.readout.safety import summarise_ae_overview, tabulate_ae_incidence
+from doseflow.readout.safety import summarise_ae_overview, tabulate_ae_incidence, tabulate_dlt, tabulate_lab_shift
 
 __all__ = ["run_safety", "run_pk", "run_efficacy", "select_efficacy_population", "tabulate_analysis_sets"]
 
@@ -93,7 +91,8 @@ def run_safety(ae, lb, adsl, cfg, add, note, *, adae_source: str | None = None) 
         add("safety_grade3_teae", table("TEAE", grade_min=3))
         if related:
             add("safety_grade3_trae", table("TRAE", grade_min=3))
-        dlt = tabulate_dlt(ae, adsl, dlt_var=s.dlt_variable, window_days=s.dlt_window_days)
+        dlt = tabulate_dlt(ae, adsl, dlt_var=s.dlt_variable, window_days=s.dlt_window_days,
+                           evaluable=s.dlt_evaluable)
         if adae_source is not None:
             dlt = replace(dlt, methods=dlt.methods + f" Input: the sponsor's ADAE ({adae_source}); AE start dates are "
                           "its ASTDT (the sponsor's imputation) where present.")

@@ -48,7 +48,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["AnalysisResult", "to_json_ready", "format_n_pct"]
+__all__ = ["AnalysisResult", "DAYS_PER_MONTH", "to_json_ready", "format_n_pct"]
+
+#: Days per month for presentation (365.25 / 12): times are kept in days and shown in months.
+DAYS_PER_MONTH = 30.4375
 
 
 def to_json_ready(value: Any) -> Any:

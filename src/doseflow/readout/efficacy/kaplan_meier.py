@@ -40,11 +40,10 @@ from scipy.stats import norm
 
 from doseflow.checks import check_choice, check_probability
 from doseflow.errors import DataError
-from doseflow.readout.result import AnalysisResult
+from doseflow.readout.result import DAYS_PER_MONTH, AnalysisResult
 
 __all__ = ["DAYS_PER_MONTH", "compute_km_table", "compute_km_median", "KaplanMeierResult", "estimate_km"]
 
-DAYS_PER_MONTH = 30.4375
 _TOL = float(np.sqrt(np.finfo(float).eps))
 
 

@@ -59,7 +59,7 @@ import pandas as pd
 from doseflow.cdisc.dates import parse_dtc
 from doseflow.checks import check_choice
 from doseflow.errors import DataError, InputError
-from doseflow.readout.adsl import upper_text, validate_columns, validate_numeric
+from doseflow.readout.inputs import upper_text, validate_columns, validate_numeric
 
 __all__ = ["derive_pk_concentrations", "compute_iso_duration_hours"]
 

@@ -18,7 +18,8 @@ from doseflow.cdisc.dates import parse_dtc
 from doseflow.checks import check_int
 from doseflow.ctcae import LAB_CRITERIA, grade_lab
 from doseflow.errors import ConfigError
-from doseflow.readout.adsl import calendar_date, group_labels, population_n, upper_text, validate_columns, validate_numeric
+from doseflow.readout.groups import group_labels, population_n
+from doseflow.readout.inputs import calendar_date, upper_text, validate_columns, validate_numeric
 from doseflow.readout.result import AnalysisResult, format_n_pct
 
 __all__ = ["TEST_ALIASES", "UNIT_FACTORS", "LabShiftResult", "tabulate_lab_shift"]

@@ -10,8 +10,7 @@ Counting rules (ICH E3 §12.2.2 and the conventions of the FDA/PhUSE safety tabl
 - rows are sorted by the overall number of subjects, descending, then alphabetically;
 - the threshold ``min_pct`` keeps rows whose overall incidence is strictly greater than it.
 
-The flags (TRTEMFL, AERELFL, AGRADE) come from :mod:`doseflow.readout.safety_flags`, which
-this module re-exports.
+The flags (TRTEMFL, AERELFL, AGRADE) come from :mod:`doseflow.readout.safety.flags`.
 """
 
 from __future__ import annotations
@@ -19,39 +18,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from doseflow.checks import check_choice, check_int, check_real  # noqa: E402
-from doseflow.readout.adsl import population_n  # noqa: E402
-from doseflow.readout.result import AnalysisResult, format_n_pct  # noqa: E402
-from doseflow.readout.safety_flags import (  # noqa: E402
-    OVERALL,
+from doseflow.checks import check_choice, check_int, check_real
+from doseflow.readout.groups import OVERALL, population_n
+from doseflow.readout.result import AnalysisResult, format_n_pct
+from doseflow.readout.safety.flags import (
     RELATED_VALUES,
-    derive_grade,
-    derive_related,
-    derive_teae,
     describe_ae_methods,
     grade_column_label,
     select_emergent_events,
 )
-from doseflow.readout.safety_overview import AEOverviewResult, summarise_ae_overview  # noqa: E402
 
-__all__ = [
-    "AEIncidenceResult",
-    "AEOverviewResult",
-    "tabulate_ae_incidence",
-    "summarise_ae_overview",
-    "derive_teae",
-    "derive_related",
-    "derive_grade",
-    "RELATED_VALUES",
-]
-
+__all__ = ["AEIncidenceResult", "tabulate_ae_incidence"]
 
 
 def _subjects_by_group(ev: pd.DataFrame, keys: list[str], groups: pd.Index) -> pd.DataFrame:
@@ -138,7 +119,8 @@ class AEIncidenceResult(AnalysisResult):
         """Horizontal bars of overall incidence by preferred term, high grade stacked on the rest."""
         c = self.counts
         terms = c[(c["group"] == OVERALL) & (c["row"] == "term")].drop_duplicates("term").head(max_terms)
-        fig, ax = plt.subplots(figsize=(7.0, 0.35 * max(len(terms), 1) + 1.5))
+        fig = Figure(figsize=(7.0, 0.35 * max(len(terms), 1) + 1.5))
+        ax = fig.subplots()
         y = np.arange(len(terms))[::-1]
         high = terms["pct_grade3"].to_numpy()
         low = terms["pct"].to_numpy() - high

@@ -7,7 +7,7 @@ Each function takes an SDTM AE frame and returns a copy with new columns (``deri
 - :func:`derive_related`: AERELFL, from AEREL;
 - :func:`derive_grade`: AGRADE and its source AGRADESRC (CTCAE grade or AESEV severity).
 
-The tables of :mod:`doseflow.readout.safety` call these when the columns are absent, so a
+The tables of :mod:`doseflow.readout.safety.incidence` and :mod:`~doseflow.readout.safety.overview` call these when the columns are absent, so a
 user may derive them first with other options.
 """
 
@@ -21,9 +21,9 @@ import pandas as pd
 from doseflow.cdisc.dates import parse_dtc
 from doseflow.checks import check_choice, check_int
 from doseflow.errors import DataError
-from doseflow.readout.adsl import (
+from doseflow.readout.groups import group_labels
+from doseflow.readout.inputs import (
     calendar_date,
-    group_labels,
     upper_text,
     validate_columns,
     validate_numeric,
@@ -52,7 +52,6 @@ RELATED_VALUES: tuple[str, ...] = (
 #: AESEV (CDISC CT codelist AESEV, C66769) mapped to an ordinal analysis grade.
 SEVERITY_GRADES: dict[str, int] = {"MILD": 1, "MODERATE": 2, "SEVERE": 3}
 
-OVERALL = "Overall"
 NOT_CODED_SOC = "(SOC not coded)"
 NOT_CODED_TERM = "(term not coded)"
 GRADE_SOURCE_CTCAE = "CTCAE grade (AETOXGR)"

@@ -1,4 +1,4 @@
-"""DLT table and the 3+3 MTD statement (Storer 1989; shared/reference/threeplusthree.md)."""
+"""DLT table, DLT-evaluable patients, the exact DLT rate and the MTD by the design's 3+3 rule (Storer 1989)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,20 @@ import pandas as pd
 import pytest
 
 from doseflow.errors import DataError
-from doseflow.readout.dlt import compute_mtd_3plus3, tabulate_dlt
+from doseflow.core import DosePlan, TrialState
+from doseflow.designs import ThreePlusThree
+from doseflow.readout.safety.dlt import describe_mtd, tabulate_dlt
 
 DOSES = ["1.2 mg/kg", "2.4 mg/kg", "3.6 mg/kg", "4.8 mg/kg", "6.0 mg/kg", "7.2 mg/kg", "8.4 mg/kg"]
+
+
+RULE = "3+3 rule of doseflow.designs.ThreePlusThree (Storer 1989, variant B)"
+
+
+def _describe(n, d):
+    plan = DosePlan.from_amounts([float(x.split()[0]) for x in DOSES[: len(n)]], "mg/kg")
+    selection = ThreePlusThree().select_mtd(TrialState.from_counts(plan, n, d))
+    return describe_mtd(selection, plan, np.asarray(n), np.asarray(d))
 
 
 @pytest.mark.parametrize(
@@ -18,38 +29,31 @@ DOSES = ["1.2 mg/kg", "2.4 mg/kg", "3.6 mg/kg", "4.8 mg/kg", "6.0 mg/kg", "7.2 m
         # GQ1001 (example-trial.md): no DLT at any dose; MTD not reached up to 8.4 mg/kg
         ([1, 1, 3, 3, 3, 9, 12], [0] * 7, None,
          "No DLT at any dose level; the MTD was not reached up to 8.4 mg/kg, the highest dose tested."),
-        # 1/6 at the top: no level exceeded (needs >= 2), MTD not reached
+        # 1/6 at the top: no level has 2 DLTs, MTD not reached
         ([3, 3, 3, 3, 3, 3, 6], [0, 0, 0, 0, 0, 0, 1], None,
-         "No dose level exceeded the MTD by the 3+3 rule (Storer 1989) (patients with DLT: 8.4 mg/kg 1/6); "
+         f"No dose level had 2 or more patients with DLT (patients with DLT: 8.4 mg/kg 1/6); by the {RULE} "
          "the MTD was not reached up to 8.4 mg/kg, the highest dose tested."),
         # 2/3 at 4.8 with 1/6 at 3.6: MTD 3.6 (highest level with at most 1 DLT in 6)
         ([3, 3, 6, 3], [0, 0, 1, 2], 3,
-         "The MTD is 3.6 mg/kg by the 3+3 rule (Storer 1989): the highest level with at most 1 DLT in 6 "
-         "patients (1/6); 4.8 mg/kg exceeded it (2/3)."),
+         f"The MTD is 3.6 mg/kg by the {RULE}: the highest level with at most 1 DLT in at least 6 patients (1/6) "
+         "below any level with 2 or more patients with DLT (patients with DLT: 3.6 mg/kg 1/6, 4.8 mg/kg 2/3)."),
         # 2/3 at 4.8 but only 3 patients below: not established (variant B needs 6 there)
         ([3, 3, 3, 3], [0, 0, 0, 2], None,
-         "The MTD is not established by the 3+3 rule (Storer 1989): 4.8 mg/kg exceeded it (2/3), and the level "
-         "below, 3.6 mg/kg, has 0/3 patients with DLT (the MTD needs at most 1 DLT in at least 6 patients)."),
+         f"No MTD by the {RULE}: 4.8 mg/kg had 2/3 patients with DLT, and no level below it has at most 1 DLT in "
+         "at least 6 patients (patients with DLT: 4.8 mg/kg 2/3)."),
         # 2/3 at the first level: no MTD
-        ([3], [2], None,
-         "The MTD was exceeded at the lowest dose, 1.2 mg/kg (2/3 patients with DLT); no MTD by the 3+3 rule "
-         "(Storer 1989)."),
-        # expansion: 2/12 at 3.6 is 1/6, not above it -> acceptable; 3/6 at 4.8 exceeds
-        ([3, 3, 12, 6], [0, 0, 2, 3], 3,
-         "The MTD is 3.6 mg/kg by the 3+3 rule (Storer 1989): the highest level with at most 1 DLT in 6 "
-         "patients (2/12); 4.8 mg/kg exceeded it (3/6)."),
+        ([3], [2], None, f"No MTD by the {RULE}: the lowest dose, 1.2 mg/kg had 2/3 patients with DLT."),
+        # expansion: 2 DLTs at 3.6 exceed the MTD however many patients (2/12), so the MTD is below it
+        ([3, 6, 12, 6], [0, 0, 2, 3], 2,
+         f"The MTD is 2.4 mg/kg by the {RULE}: the highest level with at most 1 DLT in at least 6 patients (0/6) "
+         "below any level with 2 or more patients with DLT (patients with DLT: 3.6 mg/kg 2/12, 4.8 mg/kg 3/6)."),
     ],
     ids=["none-GQ1001", "1of6-top", "2of3-after-1of6", "2of3-after-0of3", "2of3-level1", "expansion-2of12"],
 )
 def test_mtd_statement(n, d, level, statement):
-    got_level, got = compute_mtd_3plus3(n, d, DOSES[: len(n)])
+    got_level, got = _describe(n, d)
     assert got_level == level
     assert got == statement
-
-
-def test_mtd_rejects_inconsistent_counts():
-    with pytest.raises(DataError, match="n_dlt"):
-        compute_mtd_3plus3([3, 3], [0, 4], DOSES[:2])
 
 
 @pytest.fixture
@@ -80,11 +84,12 @@ def test_dlt_table_window_and_statement(adsl):
     })
     res = tabulate_dlt(ae, adsl)
     t = res.table()
-    assert t["DLT-evaluable patients"].tolist() == [3, 6, 3]
-    assert t["Patients with DLT"].tolist() == ["0", "1", "2"]
-    assert t["DLTs"].tolist() == ["", "NEUTROPENIA (grade 4)", "THROMBOCYTOPENIA (grade 3); THROMBOCYTOPENIA (grade 4)"]
+    assert t["DLT-evaluable patients"].tolist() == [3, 6, 3, 12]
+    assert t["Patients with DLT"].tolist() == ["0", "1", "2", "3"]
+    assert t["DLTs"].tolist() == ["", "NEUTROPENIA (grade 4)", "THROMBOCYTOPENIA (grade 3); THROMBOCYTOPENIA (grade 4)",
+                                  ""]
     assert res.mtd_level == 2
-    assert res.statement.startswith("The MTD is 2.4 mg/kg by the 3+3 rule (Storer 1989)")
+    assert res.statement.startswith(f"The MTD is 2.4 mg/kg by the {RULE}")
     assert any("1 DLT-flagged AE(s) started outside study days 1-21" in n for n in res.notes)
 
 
@@ -94,16 +99,34 @@ def test_dlt_flag_from_suppae(adsl):
                        "AEDECOD": ["NAUSEA", "FEBRILE NEUTROPENIA"]})
     suppae = pd.DataFrame({"USUBJID": ["a1"], "IDVAR": ["AESEQ"], "IDVARVAL": ["2"], "QNAM": ["AEDLT"], "QVAL": ["Y"]})
     res = tabulate_dlt(ae, adsl, suppae=suppae)
-    assert res.recorded and res.levels["n_dlt"].tolist() == [1, 0, 0]
+    assert res.recorded and res.levels["n_dlt"].tolist() == [1, 0, 0, 1]
     assert res.table()["DLTs"].iloc[0] == "FEBRILE NEUTROPENIA"
 
 
 def test_pharmaverse_has_no_dlt_variable(sdtm, pharmaverse_adsl):
-    """Pharmaverse AE/SUPPAE have no DLT flag: table says "not recorded", no MTD statement, a note."""
+    """Pharmaverse AE/SUPPAE have no DLT flag: table says "not recorded", no MTD statement, a note.
+
+    DLT-evaluable (followed to day 21): the last dose or an AE start/end on or after TRTSDT + 20
+    days, counted with plain pandas on the complete dates; every treated patient with
+    ``evaluable="treated"`` (86/96/72, the ACTARM counts of the data README).
+    """
+    ae, adsl = sdtm("ae"), pharmaverse_adsl[pharmaverse_adsl["SAFFL"] == "Y"]
+    dates = pd.concat([ae[["USUBJID", "AESTDTC"]].rename(columns={"AESTDTC": "d"}),
+                       ae[["USUBJID", "AEENDTC"]].rename(columns={"AEENDTC": "d"})])
+    dates = dates[dates["d"].str.len() == 10]
+    last = pd.to_datetime(dates["d"]).groupby(dates["USUBJID"]).max()
+    followed = pd.concat([adsl.set_index("USUBJID")["TRTEDT"], last.reindex(adsl["USUBJID"])], axis=1).max(axis=1)
+    ok = followed.to_numpy() >= (adsl["TRTSDT"] + pd.Timedelta(days=20)).to_numpy()
+    expected = pd.Series(ok, index=adsl["DOSE_GROUP"].to_numpy()).groupby(level=0).sum()
     res = tabulate_dlt(sdtm("ae"), pharmaverse_adsl, suppae=sdtm("suppae"))
     assert not res.recorded
     assert set(res.table()["Patients with DLT"]) == {"not recorded"}
-    assert res.table()["DLT-evaluable patients"].tolist() == [86, 96, 72]
+    groups = ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"]
+    assert res.table()["DLT-evaluable patients"].tolist() == [expected[g] for g in groups] + [
+        expected[groups[1]] + expected[groups[2]]]
+    treated = tabulate_dlt(sdtm("ae"), pharmaverse_adsl, suppae=sdtm("suppae"), evaluable="treated")
+    assert treated.table()["DLT-evaluable patients"].tolist() == [86, 96, 72, 168]
+    assert treated.table()["Dose"].iloc[-1] == "All active"
     assert res.statement == ("DLTs were not recorded in these data (no AEDLT in AE or SUPPAE); "
                              "no MTD statement can be made.")
     assert any("No DLT variable (AEDLT)" in n for n in res.notes)

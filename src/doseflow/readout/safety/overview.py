@@ -1,7 +1,7 @@
 """Overview of adverse events: subjects with any TEAE, TRAE, high-grade, serious, fatal, discontinuing AE; deaths.
 
 The first safety table of a clinical study report (ICH E3 §12.2.1); the rules for
-emergence, relatedness and grade are those of :mod:`doseflow.readout.safety_flags`.
+emergence, relatedness and grade are those of :mod:`doseflow.readout.safety.flags`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from doseflow.readout.adsl import group_labels, population_n, upper_text
+from doseflow.readout.groups import OVERALL, group_labels, population_n
+from doseflow.readout.inputs import upper_text
 from doseflow.readout.result import AnalysisResult, format_n_pct
-from doseflow.readout.safety_flags import (
-    OVERALL,
+from doseflow.readout.safety.flags import (
     RELATED_VALUES,
     describe_ae_methods,
     grade_column_label,
@@ -74,7 +74,7 @@ def summarise_ae_overview(
     Parameters
     ----------
     ae, adsl, by, window_days, missing_start, related_values, missing_relationship, unknown_subjects
-        As for :func:`doseflow.readout.safety.tabulate_ae_incidence`.
+        As for :func:`doseflow.readout.safety.incidence.tabulate_ae_incidence`.
 
     Returns
     -------
