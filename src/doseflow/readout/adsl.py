@@ -38,7 +38,7 @@ from doseflow.errors import DataError
 from doseflow.readout.groups import DOSE_BY, assign_dose_groups, format_dose
 from doseflow.readout.inputs import calendar_date, upper_text, validate_columns, validate_numeric, validate_subjects
 
-__all__ = ["ADSL_COLUMNS", "derive_adsl"]
+__all__ = ["ADSL_COLUMNS", "derive_adsl", "derive_last_alive_date"]
 
 #: The columns :func:`derive_adsl` always returns, in order (extra variables follow).
 ADSL_COLUMNS: tuple[str, ...] = (
@@ -264,4 +264,51 @@ def derive_adsl(
     out = out[list(ADSL_COLUMNS) + [v for v in extra_vars if v not in ADSL_COLUMNS]]
     out.attrs["notes"] = notes
     out.attrs["dose_groups"] = rule
+    return out
+
+
+def derive_last_alive_date(adsl: pd.DataFrame, *, ae: pd.DataFrame | None = None,
+                           lb: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Add LSTALVDT, the last date each treated subject was known alive, to ADSL.
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        From :func:`derive_adsl` (USUBJID, TRTEDT).
+    ae, lb : pandas.DataFrame, optional
+        SDTM AE (AESTDTC, AEENDTC) and LB (LBDTC) when the folder has them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``adsl`` with LSTALVDT (datetime64, the calendar day; NaT without any date).
+
+    Notes
+    -----
+    The latest of the AE start and end dates, the LB dates and the last dose date TRTEDT
+    (admiral's ADSL template ``ad_adsl.R``, ``derive_vars_extreme_event`` for LSTALVDT; a
+    partial date is completed to the first day of its period, ``highest_imputation = "M"``).
+    The DLT table uses it to tell who was followed to the end of the DLT window.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "TRTEDT": pd.to_datetime(["2022-01-05", None])})
+    >>> ae = pd.DataFrame({"USUBJID": ["1", "1"], "AESTDTC": ["2022-01-03", "2022-02"], "AEENDTC": [None, None]})
+    >>> derive_last_alive_date(adsl, ae=ae)["LSTALVDT"].dt.strftime("%Y-%m-%d").tolist()
+    ['2022-02-01', nan]
+    """
+    validate_columns(adsl, "adsl", ("USUBJID", "TRTEDT"))
+    ids = adsl["USUBJID"].astype(str)
+    parts = [pd.Series(calendar_date(adsl["TRTEDT"]).to_numpy(), index=ids.to_numpy())]
+    for frame, name, columns in ((ae, "ae", ("AESTDTC", "AEENDTC")), (lb, "lb", ("LBDTC",))):
+        if frame is None:
+            continue
+        for col in columns:
+            if col not in frame.columns:
+                continue
+            dt = parse_dtc(frame[col].reset_index(drop=True), impute="first", where=f"{name} column {col}")["dt"]
+            parts.append(pd.Series(calendar_date(dt).to_numpy(), index=frame["USUBJID"].astype(str).to_numpy()))
+    dates = pd.concat(parts).dropna()
+    out = adsl.copy()
+    out["LSTALVDT"] = ids.map(dates.groupby(level=0).max()).astype("datetime64[ns]").to_numpy()
     return out

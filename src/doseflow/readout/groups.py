@@ -51,6 +51,7 @@ __all__ = [
     "population_n",
     "placebo_groups",
     "pooled_label",
+    "pooled_population",
     "compute_dose_plan",
 ]
 
@@ -220,6 +221,28 @@ def placebo_groups(adsl: pd.DataFrame, by: str = "DOSE_GROUP") -> set[str]:
 def pooled_label(groups, placebo: set[str]) -> str:
     """"All active" when some of ``groups`` are placebo (they are left out of the pool), else "Overall"."""
     return ALL_ACTIVE if placebo & {str(g) for g in groups} else OVERALL
+
+
+def pooled_population(adsl: pd.DataFrame, by: str = "DOSE_GROUP", *,
+                      population: str | None = "SAFFL") -> tuple[pd.Series, str, list[str]]:
+    """N per group with the pooled column last, its label, and the groups it pools.
+
+    The pool is every group but placebo ("All active") when a placebo group exists, else every
+    group ("Overall"); see the module docstring.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": list("abc"), "SAFFL": "Y", "DOSE_GROUP": ["Placebo", "Low", "High"],
+    ...                      "DOSE_LEVEL": [1, 2, 3], "DOSE": [0.0, 54.0, 81.0]})
+    >>> n, label, pooled = pooled_population(adsl)
+    >>> n.to_dict(), label, pooled
+    ({'Placebo': 1, 'Low': 1, 'High': 1, 'All active': 2}, 'All active', ['Low', 'High'])
+    """
+    pop = population_n(adsl, by, population=population)
+    placebo = placebo_groups(adsl, by)
+    label = pooled_label(pop.index, placebo)
+    pooled = [str(g) for g in pop.index if str(g) not in placebo]
+    return pd.concat([pop, pd.Series({label: int(pop[pooled].sum())})]).rename("N"), label, pooled
 
 
 def compute_dose_plan(adsl: pd.DataFrame, by: str = "DOSE_GROUP") -> DosePlan | None:

@@ -149,16 +149,20 @@ def validate_subjects(frame: pd.DataFrame, domain: str, known: Iterable[str], *,
     ------
     DataError
         ``"<file> row <n>, column USUBJID: must be a subject of ADSL; got '...'"`` at the first
-        unknown subject's row, saying how many subjects are unknown.
+        unknown subject's row, saying how many subjects are unknown (and when the value is a
+        known subject with blanks around it).
     """
     keys = frame["USUBJID"].astype("object")
     known_set = {str(k) for k in known}
     bad = keys.notna().to_numpy() & ~keys.astype(str).isin(known_set).to_numpy()
     unknown = sorted(set(keys[bad].astype(str)))
     if unknown and on_unknown == "error":
-        more = f"{len(unknown)} subject(s) of {source_of(frame, domain)[0]} are not in {reference}" + (
-            f" ({', '.join(repr(u) for u in unknown[:5])}{' ...' if len(unknown) > 5 else ''})." if len(unknown) > 1
-            else ".")
+        more = "" if len(unknown) == 1 else (
+            f"{len(unknown)} subjects of {source_of(frame, domain)[0]} are not in {reference} "
+            f"({', '.join(repr(u) for u in unknown[:5])}{' ...' if len(unknown) > 5 else ''}).")
+        first = str(keys[bad].iloc[0])
+        if first != first.strip() and first.strip() in known_set:
+            more += f" It differs from the subject {first.strip()!r} only by blanks."
         fail_at_first(frame, domain, bad, "USUBJID", f"a subject of {reference}", f"{more} {hint}".strip())
     return unknown
 

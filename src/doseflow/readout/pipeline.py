@@ -43,8 +43,9 @@ from pathlib import Path
 from doseflow.cdisc import read_sdtm
 from doseflow.errors import ConfigError, DataError
 from doseflow.readout.adam import adae_to_safety, adpc_concentrations, adsl_from_adam
-from doseflow.readout.adsl import derive_adsl
+from doseflow.readout.adsl import derive_adsl, derive_last_alive_date
 from doseflow.readout.config import ADAM_DATASETS, ReadoutConfig
+from doseflow.readout.inputs import validate_subjects
 from doseflow.readout.pipeline_results import (
     AnalysisSetsResult,
     FigureResult,
@@ -87,6 +88,22 @@ def _adam_inputs(data, cfg: ReadoutConfig, note: Callable[[str], None]) -> dict:
 
 def _file(data, domain: str) -> str:
     return data.files[data.chosen[domain]].path.name
+
+
+def _check_subjects(data, reference: str) -> None:
+    """Every USUBJID of the SDTM datasets used is a subject of ``reference`` (dm or adsl).
+
+    Parent domains are checked before their SUPP-- datasets, so a subject spelled differently in AE
+    is reported at its AE row, not at the SUPPAE record that no longer finds its parent.
+    """
+    known = data.datasets[data.chosen[reference]]["USUBJID"].dropna().astype(str)
+    ref_file = _file(data, reference)
+    stems = sorted((stem for dom, stem in data.chosen.items() if dom != reference and dom not in ADAM_DATASETS),
+                   key=lambda st: (st.startswith("supp"), st))
+    for stem in stems:
+        frame = data.datasets[stem]
+        if "USUBJID" in frame.columns:
+            validate_subjects(frame, stem, known, reference=f"{reference.upper()} ({ref_file})")
 
 
 def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
@@ -157,6 +174,9 @@ def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
     step(0)
     data = read_sdtm(sdtm_dir, prefer=cfg.datasets.prefer or None)
     adam = _adam_inputs(data, cfg, notes.append)
+    reference = "adsl" if "adsl" in adam else "dm"
+    if reference in data.chosen:
+        _check_subjects(data, reference)
     unused = {d for name in adam for d in _REPLACES.get(name, ())}
     optional = {name: data.domain(name, with_supp=name == "ae") for name in ("ae", "lb", "pc", "rs", "tr")
                 if not ((name == "ae" and "adae" in adam) or (name == "pc" and "adpc" in adam))}
@@ -170,6 +190,8 @@ def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
         adsl = derive_adsl(dm, ex, ds=data.domain("ds"), suppdm=data.domain("suppdm"), dose_by=cfg.population.dose_by)
         inputs["subjects"] = f"SDTM DM, EX ({_file(data, 'dm')}, {_file(data, 'ex')})"
     notes.extend(adsl.attrs.get("notes", []))
+    if "LSTALVDT" not in adsl.columns:
+        adsl = derive_last_alive_date(adsl, ae=optional.get("ae"), lb=optional["lb"])
     step(2)
     add("population_characteristics",
         summarise_population(adsl, cycle_length_days=cfg.population.cycle_length_days,

@@ -131,3 +131,45 @@ def test_pharmaverse_has_no_dlt_variable(sdtm, pharmaverse_adsl):
                              "no MTD statement can be made.")
     assert any("No DLT variable (AEDLT)" in n for n in res.notes)
     assert res.to_dict()["levels"][0]["n_dlt"] is None and np.isnan(res.levels["n_dlt"]).all()
+
+
+def test_readout_mtd_is_the_designs_for_6_12_3():
+    """Issue 11 defect 4: n = (6, 12, 3), y = (0, 2, 0). The readout's own rule read 2/12 as "not above
+    1/6" and said the MTD was not reached; Storer's rule (the design's) says 2 DLTs at level 2 exceed the
+    MTD, so the MTD is level 1. The readout's MTD must be the design's."""
+    n, y = [6, 12, 3], [0, 2, 0]
+    doses = [1.2, 2.4, 3.6]
+    ids = [f"s{lv}-{i}" for lv, k in enumerate(n) for i in range(k)]
+    group = [f"{doses[lv]:g} mg/kg" for lv, k in enumerate(n) for _ in range(k)]
+    adsl = pd.DataFrame({"USUBJID": ids, "SAFFL": "Y", "DOSE_GROUP": group, "DOSEU": "mg/kg",
+                         "DOSE": [float(g.split()[0]) for g in group],
+                         "DOSE_LEVEL": [doses.index(float(g.split()[0])) + 1 for g in group],
+                         "TRTSDT": pd.Timestamp("2022-01-01"), "TRTEDT": pd.Timestamp("2022-03-01")})
+    ae = pd.DataFrame({"USUBJID": ["s1-0", "s1-1"], "AESTDTC": "2022-01-10", "AEDECOD": "NEUTROPENIA",
+                       "AETOXGR": "4", "AEDLT": "Y"})
+    res = tabulate_dlt(ae, adsl)
+    design = ThreePlusThree().select_mtd(TrialState.from_counts(DosePlan.from_amounts(doses, "mg/kg"), n, y))
+    assert design.dose == 1 and res.mtd_level == design.dose == 1
+    assert res.selection == ThreePlusThree().select_mtd(TrialState.from_counts(
+        DosePlan.from_amounts(doses, "mg/kg"), n, y))
+    assert res.statement.startswith(f"The MTD is 1.2 mg/kg by the {RULE}")
+    assert "doseflow.designs.ThreePlusThree.select_mtd" in res.methods
+
+
+def test_dlt_rate_and_its_exact_upper_bound():
+    """0 DLTs in 32 DLT-evaluable patients: rate 0%, 95% CI 0-10.9%; 1 - 0.025^(1/32) = 0.10889
+    (Clopper-Pearson; its upper limit is the one-sided 97.5% bound). A patient who left on day 10
+    without a DLT is not DLT-evaluable (window 21 days)."""
+    ids = [f"p{i}" for i in range(33)]
+    adsl = pd.DataFrame({"USUBJID": ids, "SAFFL": "Y", "DOSE_GROUP": "1.2 mg/kg", "DOSE": 1.2, "DOSEU": "mg/kg",
+                         "DOSE_LEVEL": 1, "TRTSDT": pd.Timestamp("2022-01-01"),
+                         "TRTEDT": [pd.Timestamp("2022-03-01")] * 32 + [pd.Timestamp("2022-01-01")],
+                         "LSTALVDT": [pd.NaT] * 32 + [pd.Timestamp("2022-01-10")]})
+    ae = pd.DataFrame({"USUBJID": ["p0"], "AESTDTC": ["2022-01-05"], "AEDECOD": ["NAUSEA"], "AEDLT": ["N"]})
+    res = tabulate_dlt(ae, adsl)
+    pooled = res.to_dict()["pooled"]
+    assert (pooled["n_treated"], pooled["n"], pooled["n_dlt"], pooled["rate"]) == (33, 32, 0, 0.0)
+    assert pooled["ci"] == pytest.approx([0.0, 1 - 0.025 ** (1 / 32)], abs=1e-12)
+    assert round(pooled["ci"][1] * 100, 1) == 10.9
+    assert res.table().iloc[0]["DLT rate (95% CI)"] == "0.0% (0.0-10.9)"
+    assert any("1 treated patient(s) were not DLT-evaluable" in n and "p32" in n for n in res.notes)

@@ -50,6 +50,20 @@ def test_pharmaverse_trae_and_overview(sdtm, pharmaverse_adsl):
     for arm in trae_ref.index:
         assert o.loc["Any TRAE", arm] == trae_ref[arm]
         assert o.loc["Serious TEAE", arm] == ser_ref.get(arm, 0)
-    assert o.loc["Deaths (any cause)", "Overall"] == 3
+    # the pooled column is the active arms only (issue 7: placebo was pooled into the overall)
+    assert o.loc["Any TRAE", "All active"] == trae_ref["Xanomeline Low Dose"] + trae_ref["Xanomeline High Dose"]
+    assert "Overall" not in o.columns
     assert o.loc["Deaths (any cause)", "Placebo"] == 2 and o.loc["Deaths (any cause)", "Xanomeline Low Dose"] == 1
-    assert np.isnan(o.loc["TEAE leading to treatment discontinuation", "Overall"])  # AEACN empty
+    assert o.loc["Deaths (any cause)", "All active"] == 1
+    assert np.isnan(o.loc["TEAE leading to treatment discontinuation", "All active"])  # AEACN empty
+
+
+def test_no_ae_dataset_still_counts_deaths(pharmaverse_adsl):
+    """Issue 7: without an AE file the deaths (from DM) became null instead of 3; now the overview
+    says the AE categories are not recorded and counts the deaths: Placebo 2, Low 1, High 0."""
+    res = summarise_ae_overview(None, pharmaverse_adsl)
+    o = res.counts.set_index("category")
+    assert o.loc["Deaths (any cause)", ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"]].tolist() == [2, 1, 0]
+    assert np.isnan(o.loc["Any TEAE", "All active"])
+    assert res.table().set_index("Category").loc["Any TEAE"].tolist() == ["not recorded"] * 4
+    assert res.notes[0].startswith("No AE dataset")

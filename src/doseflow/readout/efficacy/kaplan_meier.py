@@ -23,7 +23,8 @@
 * 95% CI of the median: Brookmeyer and Crowley (1982, Biometrics 38:29-41): the set of t
   whose pointwise interval for S(t) contains 0.5. Its lower limit is where the lower band
   first reaches 0.5, its upper limit where the upper band does (same midpoint rule); a
-  band that never reaches 0.5 gives NaN ("not reached"), flagged.
+  band that never reaches 0.5 gives NaN ("not reached"), flagged. Where S(t) = 0 the lower
+  band is taken as 0 for this search (its limit), so the lower limit is never after the median.
 
 Times are in the unit of ``AVAL`` (days); months = days / 30.4375 for presentation.
 """
@@ -150,7 +151,12 @@ def compute_km_median(table: pd.DataFrame) -> tuple[float, float, float]:
     -----
     Median = min{t: S(t) <= 0.5}, midpoint of a flat segment at exactly 0.5 (R
     ``quantile.survfit``). Limits (Brookmeyer and Crowley 1982): first t where the lower
-    band <= 0.5, and first t where the upper band <= 0.5.
+    band <= 0.5, and first t where the upper band <= 0.5. Where S(t) = 0 the pointwise band
+    is undefined (Greenwood's variance is infinite); its lower limit is taken as 0, the limit
+    of S exp(-z se) as S -> 0, so the lower confidence limit of the median is never after
+    the median. R's ``quantile.survfit`` drops the undefined band instead, and reports no
+    lower limit when the curve falls to 0 at the median (a lower limit "not reached" above
+    a reached median).
 
     Examples
     --------
@@ -158,8 +164,9 @@ def compute_km_median(table: pd.DataFrame) -> tuple[float, float, float]:
     2.5
     """
     x = table["time"].to_numpy(dtype=float)
-    return (_first_crossing(x, table["surv"].to_numpy(dtype=float)),
-            _first_crossing(x, table["lower"].to_numpy(dtype=float)),
+    surv = table["surv"].to_numpy(dtype=float)
+    lower = np.where(surv == 0, 0.0, table["lower"].to_numpy(dtype=float))
+    return (_first_crossing(x, surv), _first_crossing(x, lower),
             _first_crossing(x, table["upper"].to_numpy(dtype=float)))
 
 
