@@ -167,7 +167,7 @@ def test_pharmaverse_dose_groups(sdtm, pharmaverse_adsl):
     assert auto.attrs["dose_groups"].startswith("the actual arm (DM.ACTARM")
     assert "share the first dose 54 mg" in auto.attrs["dose_groups"]
     doses = next(n for n in auto.attrs["notes"] if n.startswith("Doses given"))
-    assert "Xanomeline Low Dose 54 mg (" in doses and "Xanomeline High Dose 54 mg (" in doses and "81 mg (" in doses
+    assert "Xanomeline Low Dose: 54 mg (" in doses and "Xanomeline High Dose: 54 mg (" in doses and "81 mg (" in doses
     mx = derive_adsl(dm, ex, dose_by="max_dose")
     assert population_n(mx).to_dict() == {"Placebo": 86, "54 mg": 96, "81 mg": 72}
     first = derive_adsl(dm, ex, dose_by="first_dose")

@@ -278,7 +278,7 @@ def adpc_concentrations(adpc: pd.DataFrame, adsl: pd.DataFrame | None = None, *,
     fail_at_first(a, "adpc", (~unit.isin(list(_HOURS))).to_numpy(), "RRLTU", "a time unit (h, min, days)")
     hours = unit.map(_HOURS).astype(float)
     out = a.copy()
-    out["source_row"] = np.arange(1, len(a) + 1)
+    out["source_row"] = a.index.to_numpy() + source_of(adpc, "adpc")[1]
     out["USUBJID"] = a["USUBJID"].astype(str)
     out["analyte"] = a["PARAMCD"].astype(str)
     spec_col = next((c for c in ("PCSPEC", "PARCAT1") if c in a), None)

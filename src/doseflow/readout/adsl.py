@@ -117,7 +117,9 @@ def derive_adsl(
         (nullable Int64); TRTDURD in days. Subjects outside the safety population have
         missing dose variables. ``frame.attrs["notes"]`` lists imputations and the doses
         given per group in plain sentences; ``frame.attrs["dose_groups"]`` states the
-        grouping rule applied, for the methods.
+        grouping rule applied, for the methods; ``frame.attrs["dose_plan"]`` the
+        :class:`~doseflow.core.DosePlan` of the active groups when they are dose levels
+        (None when they are arms).
 
     Raises
     ------
@@ -235,7 +237,7 @@ def derive_adsl(
     if len(units) > 1:
         raise DataError("ex variable EXDOSU", "one unit for the doses that define the groups", sorted(units),
                         "Dose levels cannot be ordered across units.")
-    groups, rule, group_notes = assign_dose_groups(subjects_frame, dose_by)
+    groups, rule, group_notes, plan = assign_dose_groups(subjects_frame, dose_by)
     notes.extend(group_notes)
     out["DOSE"] = idx.map(groups["DOSE"]).astype(float)
     out["DOSEU"] = idx.map(subjects_frame["unit"]).astype("object")
@@ -246,8 +248,8 @@ def derive_adsl(
     order = groups.drop_duplicates("DOSE_GROUP").sort_values("DOSE_LEVEL")["DOSE_GROUP"]
     unit = next(iter(units), "")
     if len(order):
-        notes.append("Doses given (EX records per dose): " + "; ".join(
-            f"{g} " + ", ".join(f"{format_dose(d, unit)} ({n})" for d, n in per_group[g].items())
+        notes.append("Doses given per group (EX records): " + "; ".join(
+            f"{g}: " + ", ".join(f"{format_dose(d, unit)} ({n})" for d, n in per_group[g].items())
             for g in order) + ".")
     out["TRTDURD"] = (calendar_date(out["TRTEDT"]) - calendar_date(out["TRTSDT"])).dt.days + 1.0
 
@@ -264,6 +266,7 @@ def derive_adsl(
     out = out[list(ADSL_COLUMNS) + [v for v in extra_vars if v not in ADSL_COLUMNS]]
     out.attrs["notes"] = notes
     out.attrs["dose_groups"] = rule
+    out.attrs["dose_plan"] = plan
     return out
 
 

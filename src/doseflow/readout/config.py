@@ -36,6 +36,8 @@ dose limit)::
     blq_last = "drop"
     specimens = ["PLASMA", "SERUM"]
     proportionality_level = 0.90
+    proportionality_cycles = "first"    # "first" | "all" (mixed model, random intercept per patient)
+    min_profile_samples = 3
 
     [efficacy]
     evaluator = "INVESTIGATOR"          # "INVESTIGATOR" | "INDEPENDENT ASSESSOR"
@@ -257,6 +259,14 @@ class PKConfig:
         PCSPEC values analysed (default ["PLASMA", "SERUM"]: blood matrices; urine is not NCA of concentrations).
     proportionality_level : float in (0, 1)
         Confidence level of the power-model slope CI (Smith et al. 2000; default 0.90).
+    proportionality_cycles : {"first", "all"}
+        Profiles of the dose-proportionality fit: cycle 1, the first dose, one per patient
+        (default; least squares), or every full profile of every cycle, with a random
+        intercept per patient (:mod:`doseflow.readout.pk.proportionality`).
+    min_profile_samples : int >= 1
+        Post-dose samples a profile needs for NCA (default 3); a cycle sampled only at its
+        peak and trough is summarised as concentrations at their nominal times
+        (:mod:`doseflow.readout.pk.sampling`).
     """
 
     time: str = "actual"
@@ -266,6 +276,8 @@ class PKConfig:
     blq_last: str | float = "drop"
     specimens: tuple[str, ...] = ("PLASMA", "SERUM")
     proportionality_level: float = 0.90
+    proportionality_cycles: str = "first"
+    min_profile_samples: int = 3
 
     def __post_init__(self) -> None:
         w = "[pk] "
@@ -274,6 +286,9 @@ class PKConfig:
         _set(self, "specimens", _strings(self.specimens, w + "specimens", upper=True))
         _set(self, "proportionality_level", check_probability(self.proportionality_level,
                                                               w + "proportionality_level"))
+        _set(self, "proportionality_cycles", check_choice(self.proportionality_cycles, w + "proportionality_cycles",
+                                                          ("first", "all")))
+        _set(self, "min_profile_samples", check_int(self.min_profile_samples, w + "min_profile_samples", minimum=1))
         for name in ("blq_first", "blq_middle", "blq_last"):
             try:
                 NCAOptions(**{name: getattr(self, name)})
@@ -285,7 +300,7 @@ class PKConfig:
     def nca_options(self) -> NCAOptions:
         """The :class:`~doseflow.readout.pk.options.NCAOptions` these settings give."""
         return NCAOptions(auc_method=self.auc_method, blq_first=self.blq_first, blq_middle=self.blq_middle,
-                          blq_last=self.blq_last)
+                          blq_last=self.blq_last, min_profile_samples=self.min_profile_samples)
 
 
 @dataclass(frozen=True, slots=True)

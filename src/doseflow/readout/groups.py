@@ -73,7 +73,8 @@ def _mode(values: pd.Series) -> float:
     return float(min(counts.index[counts == counts.max()]))
 
 
-def assign_dose_groups(subjects: pd.DataFrame, dose_by: str = "auto") -> tuple[pd.DataFrame, str, list[str]]:
+def assign_dose_groups(subjects: pd.DataFrame, dose_by: str = "auto"
+                       ) -> tuple[pd.DataFrame, str, list[str], DosePlan | None]:
     """Dose group, dose and level of each treated subject by the rule of the module docstring.
 
     Parameters
@@ -88,24 +89,25 @@ def assign_dose_groups(subjects: pd.DataFrame, dose_by: str = "auto") -> tuple[p
 
     Returns
     -------
-    (pandas.DataFrame, str, list of str)
+    (pandas.DataFrame, str, list of str, DosePlan or None)
         ``DOSE``, ``DOSE_GROUP`` and ``DOSE_LEVEL`` (1-based, placebo first, then by dose)
-        indexed like ``subjects``; the rule applied, as a sentence for the methods; notes.
+        indexed like ``subjects``; the rule applied, as a sentence for the methods; notes;
+        the dose plan of the active groups when they are dose levels (None for arms).
 
     Examples
     --------
     >>> s = pd.DataFrame({"arm": ["Placebo", "Low", "High", "High"], "first": [0.0, 54, 54, 54],
     ...                   "max": [0.0, 54, 81, 81], "unit": "mg", "placebo": [True, False, False, False]})
-    >>> out, rule, _ = assign_dose_groups(s)
-    >>> out["DOSE_GROUP"].tolist(), out["DOSE_LEVEL"].tolist()
-    (['Placebo', 'Low', 'High', 'High'], [1, 2, 3, 3])
+    >>> out, rule, _, plan = assign_dose_groups(s)
+    >>> out["DOSE_GROUP"].tolist(), out["DOSE_LEVEL"].tolist(), plan is None
+    (['Placebo', 'Low', 'High', 'High'], [1, 2, 3, 3], True)
     """
     notes: list[str] = []
     out = pd.DataFrame(index=subjects.index, columns=["DOSE", "DOSE_GROUP"], dtype=object)
     if subjects.empty:
         out["DOSE"] = out["DOSE"].astype(float)
         out["DOSE_LEVEL"] = pd.array([], dtype="Int64")
-        return out, "no treated subject", notes
+        return out, "no treated subject", notes, None
     arm = subjects["arm"].astype("object").where(subjects["arm"].notna(), "(no arm)").astype(str)
     assigned = subjects.groupby(arm)["first"].agg(_mode)
     mode = dose_by
@@ -148,7 +150,9 @@ def assign_dose_groups(subjects: pd.DataFrame, dose_by: str = "auto") -> tuple[p
     order = sorted(per.index, key=lambda g: (not per.loc[g, "placebo"], per.loc[g, "first"], per.loc[g, "dose"], g))
     out["DOSE_LEVEL"] = pd.Series(labels, index=subjects.index).map(
         {g: i for i, g in enumerate(order, start=1)}).astype("Int64")
-    return out, rule, notes
+    plan = None if mode == "arm" else _plan(out.assign(DOSEU=subjects["unit"].to_numpy()),
+                                           {g for g in per.index if per.loc[g, "placebo"]})
+    return out, rule, notes, plan
 
 
 def group_labels(adsl: pd.DataFrame, by: str) -> pd.Series:
@@ -245,26 +249,13 @@ def pooled_population(adsl: pd.DataFrame, by: str = "DOSE_GROUP", *,
     return pd.concat([pop, pd.Series({label: int(pop[pooled].sum())})]).rename("N"), label, pooled
 
 
-def compute_dose_plan(adsl: pd.DataFrame, by: str = "DOSE_GROUP") -> DosePlan | None:
-    """The dose plan of the active groups, when each is one dose level; None for arms that are not.
-
-    A group is a dose level when every treated subject in it has the same DOSE (and unit)
-    and the doses of the groups increase with DOSE_LEVEL; the levels keep the group labels.
-
-    Examples
-    --------
-    >>> adsl = pd.DataFrame({"USUBJID": list("abc"), "SAFFL": "Y", "DOSE_GROUP": ["1.2 mg/kg", "2.4 mg/kg"] * 1 + ["2.4 mg/kg"],
-    ...                      "DOSE_LEVEL": [1, 2, 2], "DOSE": [1.2, 2.4, 2.4], "DOSEU": "mg/kg"})
-    >>> [str(level) for level in compute_dose_plan(adsl)]
-    ['1.2 mg/kg', '2.4 mg/kg']
-    """
-    placebo = placebo_groups(adsl, by)
-    safe = adsl[adsl["SAFFL"].astype(str).str.upper() == "Y"]
-    safe = safe[~group_labels(safe, by).isin(placebo)]
-    if safe.empty or safe["DOSE"].isna().any():
+def _plan(treated: pd.DataFrame, placebo: set[str], by: str = "DOSE_GROUP") -> DosePlan | None:
+    """The dose plan of the non-placebo groups of ``treated`` when each has one DOSE, increasing with DOSE_LEVEL."""
+    active = treated[~group_labels(treated, by).isin(placebo)]
+    if active.empty or active["DOSE"].isna().any():
         return None
-    unit = safe["DOSEU"].astype("object").where(safe["DOSEU"].notna(), "") if "DOSEU" in safe else ""
-    per = safe.assign(_unit=unit).groupby(group_labels(safe, by).to_numpy()).agg(
+    unit = active["DOSEU"].astype("object").where(active["DOSEU"].notna(), "") if "DOSEU" in active else ""
+    per = active.assign(_unit=unit).groupby(group_labels(active, by).to_numpy()).agg(
         n_dose=("DOSE", "nunique"), dose=("DOSE", "first"), unit=("_unit", "first"), level=("DOSE_LEVEL", "min"))
     if (per["n_dose"] > 1).any():
         return None
@@ -272,3 +263,25 @@ def compute_dose_plan(adsl: pd.DataFrame, by: str = "DOSE_GROUP") -> DosePlan | 
     if not (np.diff(per["dose"].to_numpy(dtype=float)) > 0).all():
         return None
     return DosePlan(tuple(DoseLevel(str(g), float(r.dose), str(r.unit)) for g, r in per.iterrows()))
+
+
+def compute_dose_plan(adsl: pd.DataFrame, by: str = "DOSE_GROUP") -> DosePlan | None:
+    """The dose plan of the active groups when they are dose levels; None for arms that are not.
+
+    ADSL from :func:`~doseflow.readout.adsl.derive_adsl` carries the plan its groups were
+    assigned with (``attrs["dose_plan"]``: None when the groups are arms). Otherwise (an ADaM
+    ADSL, a frame built by hand) a group is a dose level when every treated subject in it
+    has the same DOSE (and unit) and the doses of the groups increase with DOSE_LEVEL; the
+    levels keep the group labels.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": list("abc"), "SAFFL": "Y", "DOSE_GROUP": ["1.2 mg/kg", "2.4 mg/kg", "2.4 mg/kg"],
+    ...                      "DOSE_LEVEL": [1, 2, 2], "DOSE": [1.2, 2.4, 2.4], "DOSEU": "mg/kg"})
+    >>> [str(level) for level in compute_dose_plan(adsl)]
+    ['1.2 mg/kg', '2.4 mg/kg']
+    """
+    if "dose_plan" in adsl.attrs:
+        return adsl.attrs["dose_plan"]
+    safe = adsl[adsl["SAFFL"].astype(str).str.upper() == "Y"]
+    return _plan(safe, placebo_groups(adsl, by), by)

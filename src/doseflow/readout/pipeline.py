@@ -53,7 +53,8 @@ from doseflow.readout.pipeline_results import (
     ReadoutItem,
     TimeToEventResult,
 )
-from doseflow.readout.pipeline_steps import run_efficacy, run_pk, run_safety, tabulate_analysis_sets
+from doseflow.readout.pipeline_pk import run_pk
+from doseflow.readout.pipeline_steps import run_efficacy, run_safety, tabulate_analysis_sets
 from doseflow.readout.pk import derive_pk_concentrations
 from doseflow.readout.population import summarise_population
 from doseflow.readout.result import AnalysisResult
@@ -216,7 +217,8 @@ def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
         conc = adpc_concentrations(adam["adpc"], adsl, time=cfg.pk.time, specimens=cfg.pk.specimens)
         notes.extend(conc.attrs.get("notes", []))
         inputs["pk"] = f"ADaM ADPC ({_file(data, 'adpc')})"
-        n_pk = run_pk(conc, None, cfg, add, notes.append, source=f"the sponsor's ADaM ADPC ({_file(data, 'adpc')}), "
+        n_pk = run_pk(conc, adsl, None, cfg, add, notes.append, file=_file(data, "adpc"),
+                      source=f"the sponsor's ADaM ADPC ({_file(data, 'adpc')}), "
                       "concentrations and relative times as derived by the sponsor")
     elif optional["pc"] is None:
         notes.append("PK: no PC dataset, so no NCA was done.")
@@ -226,7 +228,8 @@ def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
     else:
         conc = derive_pk_concentrations(optional["pc"], ex, adsl, time=cfg.pk.time, specimens=cfg.pk.specimens)
         inputs["pk"] = f"SDTM PC, EX ({_file(data, 'pc')}, {_file(data, 'ex')})"
-        n_pk = run_pk(conc, ex, cfg, add, notes.append, source="SDTM PC and EX (doseflow.readout.pk.concentrations)")
+        n_pk = run_pk(conc, adsl, ex, cfg, add, notes.append, file=_file(data, "pc"),
+                      source="SDTM PC and EX (doseflow.readout.pk.concentrations)")
     step(5)
     section[0] = "efficacy"
     endpoints: dict[str, str] = {}

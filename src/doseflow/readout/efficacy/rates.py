@@ -12,7 +12,7 @@ Intervals are the exact binomial interval of Clopper and Pearson (1934, Biometri
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -36,7 +36,8 @@ class ResponseRates(AnalysisResult):
     Attributes
     ----------
     data : pandas.DataFrame
-        One row per group (dose groups by DOSE_LEVEL, then "Overall"): GROUP, N, counts
+        One row per group (dose groups by DOSE_LEVEL, then the pooled row, "Overall" or
+        "All active" without placebo): GROUP, N, counts
         of each BOR category, ORR_N, ORR, ORR_LCL, ORR_UCL, DCR_N, DCR, DCR_LCL, DCR_UCL
         (proportions in [0, 1]; NaN with FLAGS when N = 0).
     subjects : pandas.DataFrame
@@ -80,6 +81,7 @@ def tabulate_response_rates(
     by: str | None = "DOSE_GROUP",
     dcr_includes_non_cr_non_pd: bool = True,
     alpha: float = 0.05,
+    placebo: Iterable[str] = (),
 ) -> ResponseRates:
     """ORR = (CR + PR) / N and DCR = (CR + PR + SD [+ NON-CR/NON-PD]) / N, exact CIs.
 
@@ -103,6 +105,9 @@ def tabulate_response_rates(
         Count NON-CR/NON-PD in DCR (RECIST 1.1 treats it as SD for non-measurable disease).
     alpha : float
         1 - confidence level of the Clopper-Pearson interval.
+    placebo : iterable of str
+        Groups shown but not pooled: the last row pools the other groups, labelled "All
+        active" (placebo-controlled trials pool their active arms), instead of "Overall".
 
     Returns
     -------
@@ -152,13 +157,17 @@ def tabulate_response_rates(
                          "(evaluable='assessed').")
     dcr_set = ["CR", "PR", "SD"] + (["NON-CR/NON-PD"] if dcr_includes_non_cr_non_pd else [])
     groups: list[tuple[str, pd.DataFrame]] = []
+    placebo = {str(g) for g in placebo}
+    pooled, label = subjects, "Overall"
     if by:
         key = subjects.dropna(subset=[by]).drop_duplicates(by)
         key = key.sort_values("DOSE_LEVEL" if "DOSE_LEVEL" in key and by == "DOSE_GROUP" else by)
         groups = [(str(g), subjects.loc[subjects[by] == g]) for g in key[by]]
         if subjects[by].isna().any():
             notes.append(f"{int(subjects[by].isna().sum())} subject(s) without {by} counted in Overall only.")
-    groups.append(("Overall", subjects))
+        if placebo & {name for name, _ in groups}:
+            pooled, label = subjects.loc[~subjects[by].astype(str).isin(placebo)], "All active"
+    groups.append((label, pooled))
     rows = []
     for name, g in groups:
         counts = g["AVALC"].value_counts()

@@ -9,7 +9,7 @@
 - :func:`plot_individual_profiles`: one line per subject (spaghetti), log scale, one
   panel per dose level; BLQ samples are left off (log scale) and marked in the caption.
 - :func:`plot_dose_proportionality`: log(parameter) against log(dose) with the power-model
-  fit of :func:`~doseflow.readout.pk.summary.compute_dose_proportionality`.
+  fit of :func:`~doseflow.readout.pk.proportionality.compute_dose_proportionality`.
 
 Only records not excluded by :func:`~doseflow.readout.pk.concentrations.derive_pk_concentrations`
 are drawn. Axis labels carry the units of the data (time in h, the PCSTRESU unit).
