@@ -73,7 +73,8 @@ HEADLINE_KEYS: dict[str, str] = {
     "pfs_median_ci_months": "{log: [l, u], log-log: [l, u]}: Brookmeyer-Crowley CI of the median, both scales",
     "pfs_conf_type": "the scale quoted in the abstract ([efficacy] conf_type)",
     "pk": "{analyte: {n_subjects, by_dose: [{group, dose, dose_unit, n, cmax_geo_mean, cmax_unit, auc_parameter, "
-          "auc_geo_mean, auc_unit}]}}: cycle-1 geometric means by dose group, n counting patients",
+          "auc_geo_mean, auc_unit}]}}: cycle-1 geometric means by dose group (dose: the dose level, or the cycle-1 "
+          "dose most of an arm's patients had), n counting patients",
     "notes": "the readout's notes: datasets chosen, analyses skipped and why",
 }
 
@@ -114,7 +115,7 @@ def compute_headline(readout: Readout) -> dict[str, Any]:
     overview = _result(readout, "safety_overview")
     if overview:
         deaths = overview["categories"]["Deaths (any cause)"]
-        groups = [g for g in overview["population_n"] if g not in ("Overall", "All active")]
+        groups = list(overview["population_n"])[:-1]  # the last is the pooled column
         h["deaths_n"] = None if any(deaths[g] is None for g in groups) else sum(deaths[g] for g in groups)
     by_group: dict[str, dict] = {}
     for key, name in (("teae", "safety_teae"), ("trae", "safety_trae")):
@@ -188,7 +189,11 @@ def _pk_headline(readout: Readout) -> dict[str, Any]:
             row = {s["PPTESTCD"]: s for s in stats if s["DOSE_GROUP"] == group}
             cmax, auc = row.get("CMAX", {}), row.get("AUCLST", {})
             level = levels.get(group, {})
-            by_dose.append({"group": group, "dose": level.get("dose"), "dose_unit": level.get("unit"),
+            given = [r["dose"] for r in nca["parameters"] if r["PPTESTCD"] == "CMAX" and r.get("dose_number") == 1
+                     and r.get("DOSE_GROUP") == group and r.get("dose") is not None]
+            dose = level.get("dose") if level.get("dose") is not None else (
+                max(set(given), key=given.count) if given else None)
+            by_dose.append({"group": group, "dose": dose, "dose_unit": level.get("unit"),
                             "n": cmax.get("n"), "cmax_geo_mean": cmax.get("geo_mean"), "cmax_unit": cmax.get("unit"),
                             "auc_parameter": "AUCLST", "auc_geo_mean": auc.get("geo_mean"),
                             "auc_unit": auc.get("unit")})
@@ -324,8 +329,8 @@ def _pk_sentences(h: dict[str, Any]) -> list[str]:
             continue
 
         def at(d: dict) -> str:
-            return (f"at {_dose(d['dose'])} {d['dose_unit'] or ''}".rstrip() if d.get("dose") is not None
-                    else f"in {d['group']}")
+            return (f"at {_dose(d['dose'])} {d['dose_unit'] or ''}".rstrip()
+                    if d.get("dose") is not None and h["groups_are_dose_levels"] is not False else f"in {d['group']}")
 
         lo, hi = doses[0], doses[-1]
         if len(doses) == 1:

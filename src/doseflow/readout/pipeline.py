@@ -2,10 +2,14 @@
 
 :func:`run_readout` reads the folder once (:func:`doseflow.cdisc.read_sdtm`), derives ADSL
 once (:func:`doseflow.readout.adsl.derive_adsl`) and runs each analysis whose domains are
-present. A missing optional domain (AE, LB, PC, RS, TR) skips its analyses with a note,
-never an exception; DM and EX are required unless the folder has an ADaM ADSL. Bad data (a
-value that breaks its specification) still raises :class:`~doseflow.errors.DataError`: a
-readout is not made from data that cannot be read.
+present. Before anything, every subject of every SDTM dataset must be a subject of DM (or the
+ADaM ADSL): an unknown or misspelled USUBJID is an error at its file row. A missing optional
+domain (AE, LB, PC, RS, TR) skips its analyses with a note, never an exception (without AE the
+overview still counts the deaths of DM); DM and EX are required unless the folder has an ADaM
+ADSL. Bad data (a value that breaks its specification) raises
+:class:`~doseflow.errors.DataError` naming file, row, column and value: a readout is not made
+from data that cannot be read. The tables are by dose group (the actual arm, or the dose level
+of an escalation; :mod:`doseflow.readout.groups`); pooled figures leave placebo out.
 
 ADaM input: when the folder holds the sponsor's ADaM ADSL, ADAE, ADRS, ADTTE or ADPC (and
 ``[adam] use`` lists it, as by default), the sponsor's derivation wins for its analyses,
@@ -21,18 +25,20 @@ Order of the results (each a :class:`~doseflow.readout.result.AnalysisResult`):
 1. population: analysis sets; characteristics and exposure;
 2. safety: AE overview; TEAE and TRAE incidence by SOC and preferred term; the most
    common TRAEs (preferred terms above the incidence threshold); grade >= 3 TEAEs and
-   TRAEs; DLTs and the MTD statement; laboratory CTCAE shifts;
-3. pk, per analyte: NCA, summary by dose, dose proportionality (two or more doses),
-   mean concentration-time figure;
+   TRAEs; DLTs, the DLT rate and the MTD by the design's 3+3 rule; laboratory CTCAE shifts;
+3. pk, per analyte (:mod:`doseflow.readout.pipeline_pk`): NCA per profile with its sampling
+   design, summary by cycle and dose group, concentrations of peak-and-trough cycles, dose
+   proportionality (two or more doses), cycle-1 mean concentration-time figure, the records
+   not used;
 4. efficacy: BOR with and without confirmation, ORR/DCR with exact CIs, duration of
-   response, PFS (Kaplan-Meier median with the CI on both the log and log-log scale),
-   waterfall, spider and swimmer plots.
+   response, PFS (Kaplan-Meier median with the CI on both the log and log-log scale), the
+   RS records not used, waterfall, spider and swimmer plots.
 
-The efficacy population is the treated subjects (SAFFL "Y") who did not receive placebo
-and, when ``[efficacy] evaluable_min_dose`` is set, whose dose is at least that; the
-response-evaluable subset has at least ``min_post_baseline`` usable overall responses.
-PFS and duration of response use the efficacy population (a subject without an adequate
-assessment is censored on day 1, FDA 2018 Appendix 1).
+The efficacy population is the treated subjects (SAFFL "Y") of every arm, placebo included and
+shown beside the active arms, and, when ``[efficacy] evaluable_min_dose`` is set, whose dose is
+at least that; the response-evaluable subset has at least ``min_post_baseline`` usable overall
+responses. PFS and duration of response use the efficacy population (a subject without an
+adequate assessment is censored on day 1, FDA 2018 Appendix 1).
 """
 
 from __future__ import annotations
@@ -153,7 +159,7 @@ def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
     ...                               "S,EX,2,1,DRUG,2.4,mg/kg,2022-02-01,2022-02-01\\n")
     >>> r = run_readout(d)
     >>> [i.name for i in r.items], r.get("population_sets").to_dict()["n_treated"], r.inputs["subjects"]
-    (['population_sets', 'population_characteristics'], 2, 'SDTM DM, EX (dm.csv, ex.csv)')
+    (['population_sets', 'population_characteristics', 'safety_overview'], 2, 'SDTM DM, EX (dm.csv, ex.csv)')
     """
     cfg = config if config is not None else ReadoutConfig()
     if not isinstance(cfg, ReadoutConfig):

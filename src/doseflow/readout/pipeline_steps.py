@@ -123,6 +123,8 @@ def _tte(adtte, label, cfg, methods, placebo: set[str]) -> TimeToEventResult:
     in_group = adtte["DOSE_GROUP"].astype(str) if "DOSE_GROUP" in adtte.columns else pd.Series("", index=adtte.index)
     pooled = adtte[~in_group.isin(placebo)]
     name = "All active" if placebo & set(in_group) else "All"
+    if pooled.empty:  # every record is on placebo: the pooled estimate is of them, and says so
+        pooled, name = adtte, "All (placebo only)"
     overall = {k: _relabel(estimate_km(pooled, conf_type=k, alpha=e.alpha), name) for k in ("log", "log-log")}
     groups = adtte["DOSE_GROUP"].dropna().nunique() if "DOSE_GROUP" in adtte.columns else 0
     by_group = estimate_km(adtte, by="DOSE_GROUP", conf_type=e.conf_type, alpha=e.alpha,
@@ -131,7 +133,8 @@ def _tte(adtte, label, cfg, methods, placebo: set[str]) -> TimeToEventResult:
     return TimeToEventResult(adtte=adtte, overall=overall, by_group=by_group, conf_type=e.conf_type,
                              title=f"{label}: Kaplan-Meier median with {100 * (1 - e.alpha):g}% CIs (log and "
                                    "log-log scales)", methods=methods + " " + km.methods
-                             + (" The pooled estimate leaves placebo out." if name == "All active" else ""),
+                             + {"All active": " The pooled estimate leaves placebo out.",
+                                "All (placebo only)": " Every record is on placebo."}.get(name, ""),
                              notes=tuple(adtte.attrs.get("notes", ())) + km.notes)
 
 
@@ -209,7 +212,7 @@ def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtt
             rates, title="Objective response and disease control rates, response-evaluable population",
             methods=rates.methods + f" Response-evaluable population: {evaluable}."
             + (" Responses confirmed (RECIST 1.1 sec. 4.4)." if e.confirmation else " Responses not confirmed.")))
-        n_eval = int(rates.data["N"].iloc[-1])
+        n_eval = len(rates.subjects)
     if _has_param(adtte, p.dor_param):
         dor, dor_methods = adtte_frame(adtte, pop, param=p.dor_param), _adtte_methods(p.dor_param, adtte.attrs.get(
             "source", "adtte"))

@@ -191,10 +191,12 @@ class BestOverallResponse(AnalysisResult):
         return plot_bor_distribution(self)
 
     def to_dict(self) -> dict[str, Any]:
-        """Settings, counts per BOR category and one record per subject."""
+        """Settings, counts per BOR category (pooled; and per group) and one record per subject."""
         subj = self.data.astype(object).where(self.data.notna(), None)
+        counts = self.counts()
         return {"methods": self.methods, "notes": list(self.notes), "settings": dict(self.settings),
-                "counts": {k: int(v) for k, v in self.counts()["Overall"].items()},
+                "pooled": counts.columns[-1], "counts": {k: int(v) for k, v in counts.iloc[:, -1].items()},
+                "by_group": {g: {k: int(v) for k, v in counts[g].items()} for g in counts.columns[:-1]},
                 "subjects": subj.to_dict(orient="records")}
 
 
