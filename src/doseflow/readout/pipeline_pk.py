@@ -11,15 +11,17 @@ adds, for each analyte (items named by its slug):
 - ``pk_concentrations_<analyte>``: the samples of peak-and-trough and sparse cycles by cycle,
   dose group and nominal time (concentrations, not parameters of a profile);
 - ``pk_proportionality_<analyte>``: the power model on cycle 1 (one value per patient), or on
-  every full profile with a random intercept per patient (``[pk] proportionality_cycles``);
+  every full profile with a random intercept per patient (``[pk] proportionality_cycles``),
+  when the profiles span two doses or more;
 - ``pk_mean_concentration_<analyte>``: the mean profile of cycle 1 by dose group;
 - ``pk_excluded_<analyte>``: the records not used, with file, line and reason.
 
 Dose groups are the patients' assigned groups (ADSL DOSE_GROUP, :mod:`doseflow.readout.groups`).
 Rule for a reduced (or raised) dose: a profile given at a dose other than its group's dose in
 that cycle (the dose level; for arms that are not dose levels, the dose most of the arm's
-profiles of that cycle had) is listed in the NCA table but left out of the summaries and the
-mean profile, and counted in the notes; the proportionality fit uses the dose actually given.
+profiles of that cycle had) is listed in the NCA table, flagged ``off_dose``, but left out of
+the summaries, the proportionality fit and the mean profile, and counted in the notes. So every
+analysed profile was given at its group's dose, which is also the dose of the power model.
 """
 
 from __future__ import annotations
@@ -131,7 +133,7 @@ def run_pk(conc: pd.DataFrame, adsl: pd.DataFrame, ex: pd.DataFrame | None, cfg,
             sparse = tabulate_concentrations(thin, by=_GROUP)
             add(f"pk_concentrations_{key}", replace(
                 sparse, title=f"Concentrations of cycles sampled at peak and trough, by nominal time: {analyte}"))
-        _proportionality(nca, analyte, key, cfg, add, note)
+        _proportionality(params, analyte, key, cfg, add, note)
         _mean_profile(full, analyte, key, order, add)
         add(f"pk_excluded_{key}", RecordsResult(
             records=_excluded(a, file), title=f"Concentration records not used for the NCA: {analyte}",
@@ -141,9 +143,8 @@ def run_pk(conc: pd.DataFrame, adsl: pd.DataFrame, ex: pd.DataFrame | None, cfg,
     return int(measurable["USUBJID"].nunique())
 
 
-def _proportionality(nca, analyte: str, key: str, cfg, add, note) -> None:
+def _proportionality(params: pd.DataFrame, analyte: str, key: str, cfg, add, note) -> None:
     """The power model on cycle 1 (default) or on every full profile with a random intercept per patient."""
-    params = nca.parameters
     if cfg.pk.proportionality_cycles == "first":
         params = params[params["dose_number"] == 1]
     doses = pd.to_numeric(params["dose"], errors="coerce").dropna().unique()
@@ -157,7 +158,8 @@ def _proportionality(nca, analyte: str, key: str, cfg, add, note) -> None:
     which = ("cycle 1 (the first dose), one profile per patient" if cfg.pk.proportionality_cycles == "first" else
              "every full profile of every cycle, a random intercept per patient")
     add(f"pk_proportionality_{key}", replace(dp, title=f"Dose proportionality (power model, {which}): {analyte}",
-                                             methods=dp.methods + f" Profiles: {which}; dose: the dose given."))
+                                             methods=dp.methods + f" Profiles: {which}, at the group's "
+                                             "dose (doseflow.readout.pipeline_pk)."))
 
 
 def _mean_profile(full: pd.DataFrame, analyte: str, key: str, order: list[str], add) -> None:
