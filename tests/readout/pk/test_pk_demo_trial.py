@@ -17,7 +17,6 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from doseflow.cli.app import main
 from doseflow.readout.pipeline import run_readout
 
 LEVELS = {"1.2 mg/kg": 1, "2.4 mg/kg": 1, "3.6 mg/kg": 3, "4.8 mg/kg": 3, "6 mg/kg": 8, "7.2 mg/kg": 8,
@@ -25,9 +24,8 @@ LEVELS = {"1.2 mg/kg": 1, "2.4 mg/kg": 1, "3.6 mg/kg": 3, "4.8 mg/kg": 3, "6 mg/
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo_seed1")
-    assert main(["insilico", "run", "--seed", "1", "--out", str(folder)]) == 0
+def demo(demo_sdtm_dir):
+    folder = demo_sdtm_dir
     pc, ex = pd.read_csv(folder / "pc.csv"), pd.read_csv(folder / "ex.csv")
     first = ex.sort_values(["USUBJID", "EXSTDTC"]).groupby("USUBJID").head(1).set_index("USUBJID")["EXDOSE"]
     return run_readout(folder), pc, first, ex

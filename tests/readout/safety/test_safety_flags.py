@@ -70,3 +70,17 @@ def test_teae_matches_sponsor_flag_without_end_window(sdtm, pharmaverse_adsl):
     default = derive_teae(ae, pharmaverse_adsl)
     changed = (default["TRTEMFL"] != wide["TRTEMFL"]).to_numpy()
     assert (changed == late.to_numpy()).all() and changed.sum() == 4
+
+
+def test_ae_ending_before_its_start_is_an_error(adsl):
+    """The end must be on or after the start; partial dates are compared at their widest (an end in
+    "2022-01" may be any day of January, so it is not before a start on 2022-01-20)."""
+    ok = pd.DataFrame({"USUBJID": ["A1", "A1"], "AESTDTC": ["2022-01-20", "2022-01-20"],
+                       "AEENDTC": ["2022-01", "2022-01-20"]})
+    assert derive_teae(ok, adsl)["TRTEMFL"].tolist() == ["Y", "Y"]
+    bad = ok.assign(AEENDTC=["2022-01", "2021-01-20"])
+    bad.attrs = {"source": "ae.csv", "first_row": 2}
+    with pytest.raises(DataError) as err:
+        derive_teae(bad, adsl)
+    assert str(err.value) == ("ae.csv row 3, column AEENDTC: must be on or after AESTDTC (2022-01-20); got "
+                              "'2021-01-20'. An adverse event cannot end before it starts; correct either date.")

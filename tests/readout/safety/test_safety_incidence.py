@@ -160,3 +160,15 @@ def test_adding_an_event_never_decreases_counts(events, extra):
     m = before.merge(after, on=keys, how="left", suffixes=("_b", "_a"))
     assert m["n_a"].notna().all()
     assert (m["n_a"] >= m["n_b"]).all() and (m["n_grade3_a"] >= m["n_grade3_b"]).all()
+
+
+def test_terms_are_compared_without_case_or_blanks(ae, adsl):
+    """NAUSEA spelled "Nausea " on B1's record: still one term (2 subjects), shown in the most common
+    spelling, and the note counts the record."""
+    res = tabulate_ae_incidence(ae.assign(AEDECOD=ae["AEDECOD"].where(ae.index != 4, "Nausea ")), adsl)
+    t = res.table()
+    assert t.loc[t["Preferred term"].str.upper() == "NAUSEA", "Preferred term"].tolist() == ["NAUSEA"]
+    assert t.loc[t["Preferred term"] == "NAUSEA"].iloc[0, -2] == "2 (40.0%)"
+    assert ("1 AE record(s) spell a preferred term (AEDECOD) differently from its most common spelling and are "
+            "counted under it (terms compared without regard to case and surrounding blanks): 'Nausea' as "
+            "'NAUSEA'.") in res.notes
