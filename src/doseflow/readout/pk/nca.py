@@ -136,8 +136,8 @@ class NCAResult(AnalysisResult):
         Long frame: profile keys (USUBJID, analyte, specimen, dose_number), dose,
         dose_unit, route, PPTESTCD, PPTEST, value, unit, flags.
     profiles : pandas.DataFrame
-        Wide frame: one row per profile, one column per parameter code, plus
-        ``flags`` (all reasons of the profile).
+        Wide frame: one row per profile, one column per parameter code, plus ``sampling``
+        (design), ``n_post``, ``n_pre`` and ``flags`` (all reasons of the profile).
     options : NCAOptions
     """
 
@@ -153,7 +153,8 @@ class NCAResult(AnalysisResult):
         """One row per profile; parameter columns labelled ``"CMAX (ug/mL)"``."""
         units = self.parameters.drop_duplicates("PPTESTCD").set_index("PPTESTCD")["unit"]
         codes = [c for c in PARAMETERS if c in self.profiles.columns and c in units.index]
-        keep = [k for k in ("USUBJID", "analyte", "dose_number", "dose", "dose_unit") if k in self.profiles]
+        keep = [k for k in ("USUBJID", "analyte", "DOSE_GROUP", "dose_number", "dose", "dose_unit", "off_dose",
+                            "sampling", "n_post") if k in self.profiles]
         out = self.profiles[keep + codes + ["flags"]].copy()
         return out.rename(columns={c: f"{c} ({units[c]})" if units[c] else c for c in codes})
 
@@ -162,6 +163,7 @@ class NCAResult(AnalysisResult):
         return {
             "n_subjects": int(self.profiles["USUBJID"].nunique()),
             "n_profiles": int(len(self.profiles)),
+            "n_by_sampling": self.profiles["sampling"].value_counts().to_dict() if "sampling" in self.profiles else {},
             "n_measurable": int((self.profiles["CMAX"] > 0).sum()),
             "n_lambda_z": int(lz.notna().sum()),
             "n_flagged": int((self.profiles["flags"] != "").sum()),
