@@ -6,3 +6,7 @@ Dose levels are 1-based wherever a person sees them (the Python objects of
 """
 
 __version__ = "0.1.0"
+
+#: Days in a month (365.25 / 12): time is kept in days inside doseflow and shown in months
+#: only in presentation, everywhere with this one factor.
+DAYS_PER_MONTH = 30.4375

@@ -49,6 +49,17 @@ def test_non_numeric_cell_in_num_column_names_line_column_value(tmp_path):
         read_sdtm(tmp_path)
 
 
+def test_short_line_names_its_line_and_field_count(tmp_path):
+    """A line cut to 4 of 9 fields (issue 7: pandas filled the rest with empty values, so the AE was
+    counted with no SOC, as related). Line 3 = the second record; a blank line is skipped as pandas does."""
+    rows = [AE_ROWS[0], ",".join(AE_ROWS[1].split(",")[:4]), "", AE_ROWS[2]]
+    with pytest.raises(DataError, match=exact("ae.csv row 3: must be a line with 9 fields (as many as the header); "
+                                              "got 4. A line was cut short or has an unquoted comma.")):
+        read_domain(write_ae(tmp_path, rows))
+    quoted = [AE_ROWS[0], 'S1,AE,S1-001,2,"Head, ache",HEADACHE,N,2,2024-03-02']
+    assert read_domain(write_ae(tmp_path, quoted))["AETERM"].tolist() == ["Nausea", "Head, ache"]
+
+
 def test_missing_required_variable_names_file_and_variable(tmp_path):
     header = AE_HEADER.replace(",AEDECOD", "")
     rows = [",".join(r.split(",")[:5] + r.split(",")[6:]) for r in AE_ROWS]

@@ -36,6 +36,16 @@ def sdtm(pharmaverse_dir):
 
 
 @pytest.fixture(scope="session")
+def demo_sdtm_dir(tmp_path_factory):
+    """The SDTM folder of the demo trial (``doseflow insilico run --seed 1``, the virtual GQ1001 trial)."""
+    from doseflow.cli.app import main
+
+    folder = tmp_path_factory.mktemp("demo_seed1")
+    assert main(["insilico", "run", "--seed", "1", "--out", str(folder)]) == 0
+    return folder
+
+
+@pytest.fixture(scope="session")
 def pharmaverse_adsl(sdtm):
     """ADSL of the pharmaverse study grouped by actual arm (dose_by="arm")."""
     from doseflow.readout.adsl import derive_adsl

@@ -125,7 +125,8 @@ def test_headline_reproduces_the_gq1001_abstract(gq1001):
     assert (h["n_subjects"], h["n_treated"], h["n_placebo"]) == (32, 32, 0)
     assert [(lv["dose"], lv["n"]) for lv in h["dose_levels"]] == LEVELS
     assert h["exposure_median_weeks"] == pytest.approx(129.5 / 7)
-    assert (h["dlt_recorded"], h["dlt_n"], h["mtd_level"]) == (True, 0, None)
+    assert (h["dlt_recorded"], h["dlt_n"], h["mtd_level"], h["dlt_evaluable_n"]) == (True, 0, None, 32)
+    assert h["dlt_rate_ci"] == pytest.approx([0.0, 100 * (1 - 0.025 ** (1 / 32))])  # 10.9%
     assert (h["trae_any_n"], h["trae_any_pct"]) == (24, 75.0)
     assert (h["teae_any_n"], h["grade3_trae_n"]) == (25, 9)
     assert h["grade3_trae_pct"] == pytest.approx(28.125)
@@ -166,16 +167,18 @@ def test_abstract_paragraph(gq1001):
     _, h = gq1001
     text = write_abstract(h)
     lo, hi = h["pfs_median_ci_months"]["log"]
+    dor_lo, dor_hi = h["dor_median_ci_months"]
+    assert dor_hi is None and (h["dor_n"], h["dor_events"]) == (6, 6)  # S falls to 0 at the last event
     assert text == (
         "32 patients were treated at 7 dose levels (1.2-8.4 mg/kg); median exposure was 18.5 weeks. "
-        "No DLT occurred; the MTD was not reached. "
+        "No DLT occurred among 32 DLT-evaluable patients (DLT rate 0%, 95% CI 0-10.9%); the MTD was not reached. "
         "TRAEs occurred in 24 patients (75.0%); the most common (>10%) were AST increased (37.5%), "
         "thrombocytopenia (28.1%), ALT increased (25.0%), pyrexia (21.9%), anaemia (18.8%), "
         "alkaline phosphatase increased (12.5%), nausea (12.5%) and vomiting (12.5%). "
         "Grade ≥ 3 TRAEs occurred in 9 patients (28.1%). "
         "Among 15 evaluable patients at ≥ 7.2 mg/kg, 6 had a confirmed PR (ORR 40.0%, 95% CI 16.3-67.7) "
         "and 3 had SD (DCR 60.0%, 95% CI 32.3-83.7). "
-        "Median duration of response was 6.7 months. "
+        f"Median duration of response was 6.7 months (95% CI {dor_lo:.1f} to not reached; 6 events in 6 responders). "
         f"Median PFS was 4.8 months (95% CI {lo:.1f}-{hi:.1f}).")
 
 
@@ -222,6 +225,6 @@ def test_pk_sentence_gives_lowest_and_highest_dose():
          "auc_geo_mean": 23312.4, "auc_unit": "h*ug/mL"},
     ]}}
     assert write_abstract(h) == (
-        "ADC pharmacokinetics were assessed in 32 patients (geometric mean Cmax 24.6 ug/mL at 1.2 mg/kg "
+        "ADC pharmacokinetics were assessed in 32 patients (cycle 1 geometric mean Cmax 24.6 ug/mL at 1.2 mg/kg "
         "and 191 ug/mL at 8.4 mg/kg; AUClast 1,660 and 23,300 h*ug/mL)."
     )

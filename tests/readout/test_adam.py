@@ -105,7 +105,7 @@ def _adam(sdtm_readout, sdtm: dict[str, pd.DataFrame], trtemfl: dict[int, str] |
                          "ACTARM": a["ACTARM"], "TRT01P": a["DOSE_GROUP"].fillna("Screen Failure"),
                          "TRT01A": a["DOSE_GROUP"], "TRTSDT": a["TRTSDT"], "TRTEDT": a["TRTEDT"],
                          "DTHDT": a["DTHDT"], "SAFFL": a["SAFFL"]})
-    from doseflow.readout.safety_flags import derive_teae
+    from doseflow.readout.safety.flags import derive_teae
     ae = derive_teae(sdtm["ae"], a, window_days=30)
     flags = ae["TRTEMFL"].where(ae["TRTEMFL"].eq("Y"), None)
     for seq, f in (trtemfl or {}).items():

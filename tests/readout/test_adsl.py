@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from doseflow.errors import ConfigError, DataError
-from doseflow.readout.adsl import ADSL_COLUMNS, derive_adsl, population_n
+from doseflow.readout.adsl import ADSL_COLUMNS, derive_adsl
+from doseflow.readout.groups import population_n
 
 
 def _dm(ids):
@@ -105,7 +106,7 @@ def test_sponsor_variables_from_suppdm_and_dm(hand):
         (lambda dm, ex: (dm.drop(columns="ACTARM"), ex), "dm variable ACTARM"),
         (lambda dm, ex: (dm, ex.assign(EXDOSE=ex["EXDOSE"].astype(object).where(ex.index != 2, "high"))),
          "ex row 3, column EXDOSE"),
-        (lambda dm, ex: (dm, pd.concat([ex, ex.iloc[[0]].assign(USUBJID="999")])), "ex variable USUBJID"),
+        (lambda dm, ex: (dm, pd.concat([ex, ex.iloc[[0]].assign(USUBJID="999")])), "ex row 7, column USUBJID"),
         (lambda dm, ex: (pd.concat([dm, dm.iloc[[0]]]), ex), "dm variable USUBJID"),
         (lambda dm, ex: (dm, ex.assign(EXSTDTC=ex["EXSTDTC"].where(ex.index != 1, "24/01/2022"))),
          "ex column EXSTDTC row 2"),
@@ -153,14 +154,50 @@ def test_pharmaverse_population_and_dates(sdtm, pharmaverse_adsl):
 def test_pharmaverse_dose_groups(sdtm, pharmaverse_adsl):
     """README: ACTARM counts 86/96/72 (Placebo/Low/High); High Dose subjects reach 81 mg, Low stay at 54 mg.
 
-    So grouping by the largest dose gives Placebo 86, 54 mg 96, 81 mg 72, and by the first
+    By default (issue 7) the groups are the actual arms: the low and the high dose arm both start
+    at 54 mg, so they are not dose levels and stay apart (before: one "54 mg (N=168)" group).
+    Forced grouping by the largest dose gives Placebo 86, 54 mg 96, 81 mg 72, and by the first
     dose Placebo 86, 54 mg 168 (everyone active starts at 54 mg).
     """
     assert population_n(pharmaverse_adsl).to_dict() == {"Placebo": 86, "Xanomeline Low Dose": 96,
                                                         "Xanomeline High Dose": 72}
     dm, ex = sdtm("dm"), sdtm("ex")
+    auto = derive_adsl(dm, ex)
+    assert population_n(auto).to_dict() == {"Placebo": 86, "Xanomeline Low Dose": 96, "Xanomeline High Dose": 72}
+    assert auto.attrs["dose_groups"].startswith("the actual arm (DM.ACTARM")
+    assert "share the first dose 54 mg" in auto.attrs["dose_groups"]
+    doses = next(n for n in auto.attrs["notes"] if n.startswith("Doses given"))
+    assert "Xanomeline Low Dose: 54 mg (" in doses and "Xanomeline High Dose: 54 mg (" in doses and "81 mg (" in doses
     mx = derive_adsl(dm, ex, dose_by="max_dose")
     assert population_n(mx).to_dict() == {"Placebo": 86, "54 mg": 96, "81 mg": 72}
-    first = derive_adsl(dm, ex)
+    first = derive_adsl(dm, ex, dose_by="first_dose")
     assert population_n(first).to_dict() == {"Placebo": 86, "54 mg": 168}
     assert first.groupby("DOSE_GROUP")["DOSE_LEVEL"].first().to_dict() == {"54 mg": 2, "Placebo": 1}
+
+
+def test_arms_that_are_dose_levels_are_labelled_by_dose():
+    """An escalation whose arms are its dose levels (ACTARM "DL1", "DL2"): each arm is its level,
+    labelled by the dose most of its subjects started at; a subject started at another dose stays
+    in its arm (the level assigned) and is named in the notes."""
+    arms = ["DL1", "DL1", "DL2", "DL2", "DL2"]
+    dm = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1", "2", "3", "4", "5"], "AGE": 50.0, "SEX": "F",
+                       "ARM": arms, "ACTARM": arms})
+    ex = pd.DataFrame({"USUBJID": ["1", "2", "3", "4", "5"], "EXTRT": "DRUG", "EXDOSU": "mg/kg",
+                       "EXDOSE": [1.2, 1.2, 2.4, 1.2, 2.4], "EXSTDTC": "2022-01-03"})
+    a = derive_adsl(dm, ex).set_index("USUBJID")
+    assert a["DOSE_GROUP"].tolist() == ["1.2 mg/kg"] * 2 + ["2.4 mg/kg"] * 3
+    assert a["DOSE"].tolist() == [1.2, 1.2, 2.4, 2.4, 2.4] and a["DOSE_LEVEL"].tolist() == [1, 1, 2, 2, 2]
+    assert "dose level of the subject's actual arm" in a.attrs["dose_groups"]
+    assert any(n.startswith("1 subject(s) received a first dose other than their arm's dose") and "4 (1.2 mg/kg in DL2)"
+               in n for n in a.attrs["notes"])
+
+
+def test_negative_dose_is_an_error_naming_the_file_row():
+    """EXDOSE -54 (issue 7: the subject moved to a new dose group and the summary said "at -54 mg")."""
+    dm = _dm(["1"])
+    ex = pd.DataFrame({"USUBJID": ["1", "1"], "EXTRT": "DRUG", "EXDOSE": [54.0, -54.0], "EXDOSU": "mg",
+                       "EXSTDTC": ["2014-01-02", "2014-01-16"]})
+    ex.attrs = {"source": "ex.csv", "first_row": 2}
+    with pytest.raises(DataError) as err:
+        derive_adsl(dm, ex)
+    assert str(err.value) == "ex.csv row 3, column EXDOSE: must be a number >= 0; got -54.0."

@@ -17,7 +17,7 @@ def test_defaults_are_the_documented_ones():
     window (cycle 1), RECIST 1.1's 28-day confirmation, 42 days for SD, PKNCA's BLQ rules."""
     c = ReadoutConfig()
     assert c.datasets.prefer == {}
-    assert (c.population.dose_by, c.population.cycle_length_days) == ("first_dose", 21)
+    assert (c.population.dose_by, c.population.cycle_length_days) == ("auto", 21)
     s = c.safety
     assert (s.teae_window_days, s.missing_relationship, s.incidence_threshold_pct) == (30, "related", 10.0)
     assert (s.dlt_variable, s.dlt_window_days, s.lab_tests) == ("AEDLT", 21, ("PLT", "AST", "ALT"))

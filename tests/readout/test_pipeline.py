@@ -27,20 +27,22 @@ def _csv(folder, name):
 
 
 def test_subjects_treated_and_dose_levels(pharmaverse_run, pharmaverse_dir):
-    """Plain pandas: DM rows; EX subjects with a valid dose; the EXDOSE of each subject's earliest
-    EXSTDTC; DM.DTHDTC present among treated subjects."""
+    """Plain pandas: DM rows; EX subjects with a valid dose; their DM.ACTARM (the low and high dose
+    arms both start at 54 mg, so the groups are the arms, issue 7); DM.DTHDTC among treated subjects."""
     readout, _, stages = pharmaverse_run
     dm, ex = _csv(pharmaverse_dir, "dm"), _csv(pharmaverse_dir, "ex")
     ex["EXDOSE"] = ex["EXDOSE"].astype(float)
     valid = ex[(ex["EXDOSE"] > 0) | ex["EXTRT"].eq("PLACEBO")]
-    first = valid.sort_values(["USUBJID", "EXSTDTC"]).groupby("USUBJID").head(1)["EXDOSE"].value_counts()
+    arms = dm[dm["USUBJID"].isin(valid["USUBJID"])]["ACTARM"].value_counts()
     deaths = dm[dm["DTHDTC"].ne("") & dm["USUBJID"].isin(valid["USUBJID"])]
     sets = readout.get("population_sets").to_dict()
     assert (sets["n_subjects"], sets["n_treated"]) == (len(dm), valid["USUBJID"].nunique()) == (306, 254)
-    assert [(lv["label"], lv["n"]) for lv in sets["dose_levels"]] == [("Placebo", first[0.0]), ("54 mg", first[54.0])]
-    assert (first[0.0], first[54.0]) == (86, 168)
-    overview = readout.get("safety_overview").to_dict()["categories"]
-    assert overview["Deaths (any cause)"]["Overall"] == len(deaths) == 3
+    names = ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"]
+    assert [(lv["label"], lv["n"]) for lv in sets["dose_levels"]] == [(a, arms[a]) for a in names]
+    assert [arms[a] for a in names] == [86, 96, 72]
+    overview = readout.get("safety_overview").to_dict()["categories"]["Deaths (any cause)"]
+    assert sum(overview[a] for a in names) == len(deaths) == 3
+    assert overview["All active"] == 1  # the pooled column leaves placebo out
     assert stages == list(STAGES)
 
 
@@ -51,31 +53,38 @@ def test_items_in_report_order(pharmaverse_run):
         "population_sets", "population_characteristics",
         "safety_overview", "safety_teae", "safety_trae", "safety_common", "safety_grade3_teae",
         "safety_grade3_trae", "safety_dlt", "safety_lab_shift",
-        "pk_nca_xan", "pk_summary_xan", "pk_mean_concentration_xan",
+        "pk_nca_xan", "pk_summary_xan", "pk_mean_concentration_xan", "pk_excluded_xan",
         "efficacy_bor_confirmed", "efficacy_bor_unconfirmed", "efficacy_response_rates", "efficacy_dor",
-        "efficacy_pfs", "efficacy_swimmer", "efficacy_waterfall", "efficacy_spider"]
+        "efficacy_pfs", "efficacy_excluded_records", "efficacy_swimmer", "efficacy_waterfall", "efficacy_spider"]
     assert [i.section for i in readout.items] == sorted((i.section for i in readout.items), key=SECTIONS.index)
 
 
 def test_teae_and_trae_counts_against_plain_pandas(pharmaverse_run, pharmaverse_dir):
     """TEAE: AESTDTC (full dates) from the first EXSTDTC to the last EXENDTC + 30 days; TRAE: also
-    AEREL POSSIBLE, PROBABLE or missing. Plain pandas gives 217 and 185 subjects (the 26 records
-    with partial start dates add no subject)."""
+    AEREL POSSIBLE, PROBABLE or missing. Plain pandas gives 217 and 185 subjects of all arms (the 26
+    records with partial start dates add no subject); the pooled column is the active arms only
+    (DM.ACTARM not Placebo): 142 with a TRAE, 84.5% of 168 (issue 7: the summary quoted 185 of 254,
+    placebo included)."""
     readout, _, _ = pharmaverse_run
-    ex, ae = _csv(pharmaverse_dir, "ex"), _csv(pharmaverse_dir, "ae")
+    ex, ae, dm = _csv(pharmaverse_dir, "ex"), _csv(pharmaverse_dir, "ae"), _csv(pharmaverse_dir, "dm")
     ex = ex[(ex["EXDOSE"].astype(float) > 0) | ex["EXTRT"].eq("PLACEBO")]
     end = ex["EXENDTC"].where(ex["EXENDTC"] != "", ex["EXSTDTC"])
     trt = pd.DataFrame({"start": pd.to_datetime(ex["EXSTDTC"]).groupby(ex["USUBJID"]).min(),
                         "end": pd.to_datetime(end).groupby(ex["USUBJID"]).max()})
-    a = ae.join(trt, on="USUBJID")
+    a = ae.join(trt, on="USUBJID").merge(dm[["USUBJID", "ACTARM"]], on="USUBJID")
     day = pd.to_datetime(a["AESTDTC"].where(a["AESTDTC"].str.len() == 10))
     te = (day >= a["start"]) & (day <= a["end"] + pd.Timedelta(days=30))
     rel = a["AEREL"].isin(["POSSIBLE", "PROBABLE"]) | a["AEREL"].eq("")
-    teae = readout.get("safety_teae").to_dict()["any"]["Overall"]
-    trae = readout.get("safety_trae").to_dict()["any"]["Overall"]
-    assert teae["n"] == a.loc[te, "USUBJID"].nunique() == 217
-    assert trae["n"] == a.loc[te & rel, "USUBJID"].nunique() == 185
-    assert teae["pct"] == pytest.approx(100 * 217 / 254)
+    active = a["ACTARM"].ne("Placebo")
+    assert a.loc[te, "USUBJID"].nunique() == 217 and a.loc[te & rel, "USUBJID"].nunique() == 185
+    teae = readout.get("safety_teae").to_dict()
+    trae = readout.get("safety_trae").to_dict()
+    assert teae["pooled"] == trae["pooled"] == "All active"
+    assert sum(teae["any"][g]["n"] for g in ("Placebo", "Xanomeline Low Dose", "Xanomeline High Dose")) == 217
+    assert teae["any"]["All active"]["n"] == a.loc[te & active, "USUBJID"].nunique()
+    assert trae["any"]["All active"]["n"] == a.loc[te & rel & active, "USUBJID"].nunique() == 142
+    assert trae["any"]["Placebo"]["n"] == a.loc[te & rel & ~active, "USUBJID"].nunique() == 43
+    assert trae["any"]["All active"]["pct"] == pytest.approx(100 * 142 / 168)
 
 
 def test_safety_grade_fallback_and_missing_dlt_are_labelled(pharmaverse_run):
@@ -101,23 +110,30 @@ def test_pk_from_pc_and_ex(pharmaverse_run, pharmaverse_dir):
 
 
 def test_efficacy_uses_the_onco_family_and_exact_cis(pharmaverse_run):
-    """RS/TR/TU come from the larger '_onco' set; the efficacy population is the 168 treated
-    non-placebo subjects; ORR's CI is Clopper-Pearson (checked with scipy's binomtest)."""
+    """RS/TR/TU come from the larger '_onco' set; the efficacy population is every treated subject,
+    each arm side by side, placebo included (issue 7: placebo was left out of the efficacy tables); the
+    pooled row is the active arms; ORR's CI is Clopper-Pearson (checked with scipy's binomtest)."""
     readout, _, _ = pharmaverse_run
     assert (readout.chosen["rs"], readout.chosen["tr"], readout.chosen["tu"]) == ("rs_onco", "tr_onco", "tu_onco")
     assert any("rs_onco" in n for n in readout.dataset_notes)
     sets = readout.get("population_sets").to_dict()
-    assert sets["n_efficacy"] == 168
-    overall = readout.get("efficacy_response_rates").to_dict()["groups"][-1]
-    assert overall["N"] == sets["n_response_evaluable"]
-    assert overall["ORR_N"] == overall["CR"] + overall["PR"]
-    ci = binomtest(overall["ORR_N"], overall["N"]).proportion_ci(method="exact")
-    assert (overall["ORR_LCL"], overall["ORR_UCL"]) == pytest.approx((ci.low, ci.high))
+    assert sets["n_efficacy"] == 254
+    groups = readout.get("efficacy_response_rates").to_dict()["groups"]
+    assert [g["GROUP"] for g in groups] == ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose", "All active"]
+    pooled = groups[-1]
+    assert pooled["N"] == groups[1]["N"] + groups[2]["N"] and sets["n_response_evaluable"] == sum(
+        g["N"] for g in groups[:-1])
+    assert pooled["ORR_N"] == pooled["CR"] + pooled["PR"] == groups[1]["ORR_N"] + groups[2]["ORR_N"]
+    ci = binomtest(pooled["ORR_N"], pooled["N"]).proportion_ci(method="exact")
+    assert (pooled["ORR_LCL"], pooled["ORR_UCL"]) == pytest.approx((ci.low, ci.high))
     pfs = readout.get("efficacy_pfs").to_dict()
     assert pfs["n"] == 168 and set(pfs["ci_months"]) == {"log", "log-log"}
-    bor_c = readout.get("efficacy_bor_confirmed").to_dict()["counts"]
-    bor_u = readout.get("efficacy_bor_unconfirmed").to_dict()["counts"]
-    assert bor_c["CR"] + bor_c["PR"] <= bor_u["CR"] + bor_u["PR"]  # confirmation can only remove responses
+    assert [g["GROUP"] for g in pfs["groups"]] == ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"]
+    bor_c = readout.get("efficacy_bor_confirmed").to_dict()
+    bor_u = readout.get("efficacy_bor_unconfirmed").to_dict()
+    assert bor_c["pooled"] == "All active" and sum(bor_c["counts"].values()) == 168
+    assert sum(bor_c["by_group"]["Placebo"].values()) == 86
+    assert bor_c["counts"]["CR"] + bor_c["counts"]["PR"] <= bor_u["counts"]["CR"] + bor_u["counts"]["PR"]
 
 
 @pytest.fixture(scope="module")
@@ -130,8 +146,11 @@ def small_folder(tmp_path_factory, pharmaverse_dir):
 
 
 def test_missing_optional_domains_skip_with_notes(small_folder):
+    """No AE: the overview still counts the deaths of DM (issue 7: they became null instead of 3)."""
     readout = run_readout(small_folder)
-    assert [i.name for i in readout.items] == ["population_sets", "population_characteristics"]
+    assert [i.name for i in readout.items] == ["population_sets", "population_characteristics", "safety_overview"]
+    deaths = readout.get("safety_overview").to_dict()["categories"]["Deaths (any cause)"]
+    assert (deaths["Placebo"], deaths["Xanomeline Low Dose"], deaths["Xanomeline High Dose"]) == (2, 1, 0)
     text = " ".join(readout.notes)
     for domain in ("AE", "LB", "PC", "RS"):
         assert f"no {domain} dataset" in text
@@ -155,7 +174,7 @@ def test_preferred_family_and_dose_unit_checked(tmp_path, pharmaverse_dir):
     readout = run_readout(tmp_path, parse_config('[datasets]\nrs = "rs_onco_recist"'))
     assert (readout.chosen["rs"], readout.chosen["tr"]) == ("rs_onco_recist", "tr_onco_recist")
     bor = readout.get("efficacy_bor_confirmed").to_dict()
-    assert sum(bor["counts"].values()) == 168
+    assert sum(bor["counts"].values()) == 168 and sum(bor["by_group"]["Placebo"].values()) == 86
     cfg = parse_config('[efficacy]\nevaluable_min_dose = 7.2\nevaluable_dose_unit = "mg/kg"')
     with pytest.raises(ConfigError, match=r"\[efficacy\] evaluable_dose_unit: must be the dose unit of the data "
                                           r"\(EX.EXDOSU: mg\); got 'mg/kg'"):
@@ -163,10 +182,10 @@ def test_preferred_family_and_dose_unit_checked(tmp_path, pharmaverse_dir):
 
 
 def test_min_dose_restricts_the_efficacy_population(tmp_path, pharmaverse_dir):
-    """A minimum dose above every dose leaves no efficacy subject: noted, not an error."""
+    """A minimum dose above every dose (the largest is 81 mg) leaves no efficacy subject: noted, not an error."""
     for name in ("dm", "ex", "rs_onco"):
         shutil.copy(pharmaverse_dir / f"{name}.csv", tmp_path)
-    readout = run_readout(tmp_path, parse_config('[efficacy]\nevaluable_min_dose = 81\nevaluable_dose_unit = "mg"'))
+    readout = run_readout(tmp_path, parse_config('[efficacy]\nevaluable_min_dose = 100\nevaluable_dose_unit = "mg"'))
     assert readout.section("efficacy") == []
     assert any("no subject in the efficacy population" in n for n in readout.notes)
     assert np.isnan(readout.get("population_sets").sets.set_index("key").loc["response", "n"])

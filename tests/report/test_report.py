@@ -49,7 +49,8 @@ def test_results_json_keys_and_values(pharmaverse_run):
         306, 254, 86, 3)
     assert results["dlt_n"] is None and results["dlt_recorded"] is False
     assert results["pk"]["XAN"]["n_subjects"] == 168
-    assert [d["dose"] for d in results["pk"]["XAN"]["by_dose"]] == [54.0]
+    assert [(d["group"], d["dose"], d["n"]) for d in results["pk"]["XAN"]["by_dose"]] == [
+        ("Xanomeline Low Dose", 54.0, 96), ("Xanomeline High Dose", 54.0, 72)]
     assert results["exposure_median_weeks"] is not None and results["evaluable_n"] > 0
     assert results["inputs"]["rs_onco"]["used"] and not results["inputs"]["rs_onco_recist"]["used"]
     assert results["abstract"] == write_abstract(results)

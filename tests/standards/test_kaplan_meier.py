@@ -104,3 +104,15 @@ def test_survival_quantile_is_vectorised_over_padded_rows():
     assert compute_survival_quantile(x[0], y[0]) == 2.5
     got = compute_survival_quantile(np.array([[1.0, 2.0, 3.0]]), np.array([[0.8, 0.75, 0.6]]), p=0.75)
     assert got.tolist() == [2.5]
+
+
+def test_lower_limit_is_never_after_the_median_when_the_curve_drops_to_zero():
+    """Issue 7, the demo's DoR at 8.4 mg/kg: 4 responders censored (71, 202, 289, 297 days), then one
+    event at 300 days with 1 at risk. S falls from 1 to 0 at 300, so the median is 300 days; the band is
+    [1, 1] before (no event, Greenwood variance 0) and undefined at S = 0, where its lower limit is taken
+    as 0 (the limit of S exp(-z se)). Lower limit: 300 days (was "not reached", above the median);
+    upper limit not reached."""
+    table = compute_km_table([71, 202, 289, 297, 300], [0, 0, 0, 0, 1])
+    assert np.isnan(table["lower"].iloc[-1])  # the pointwise band itself is left as R gives it
+    median, lcl, ucl = compute_km_median(table)
+    assert (median, lcl) == (300.0, 300.0) and np.isnan(ucl)

@@ -44,6 +44,7 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -76,6 +77,27 @@ class DatasetFile:
     domain: str | None
 
 
+def _check_fields(text: str, name: str) -> None:
+    """Every record of a CSV text has as many fields as its header line (blank lines are skipped).
+
+    pandas fills the fields missing at the end of a short line with empty values, so a line cut
+    short would pass as a record with missing variables; this names its line instead.
+
+    Raises
+    ------
+    DataError
+        ``"ae.csv row 57: must be a line with 35 fields (as many as the header); got 10."``
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    start = reader.line_num + 1
+    for record in reader:
+        if record and len(record) != len(header):
+            raise DataError(f"{name} row {start}", f"a line with {len(header)} fields (as many as the header)",
+                            len(record), "A line was cut short or has an unquoted comma.")
+        start = reader.line_num + 1
+
+
 def _read_raw(path: Path) -> tuple[pd.DataFrame, str, FileFormat]:
     """Read one file without typing it; returns the frame, its checksum and its format."""
     fmt = _FORMATS.get(path.suffix.lower())
@@ -90,11 +112,12 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, str, FileFormat]:
         if not content.strip():
             raise DataError(path.name, "a CSV file with a header line of variable names", "")
         try:
-            df = pd.read_csv(
-                io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig"
-            )
+            text = content.decode("utf-8-sig")
         except UnicodeDecodeError as err:
             raise DataError(path.name, "UTF-8 text", content[err.start : err.end]) from None
+        _check_fields(text, path.name)
+        try:
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
         except pd.errors.ParserError as err:
             raise DataError(
                 path.name, "a CSV file with as many fields on every line as in the header", str(err)

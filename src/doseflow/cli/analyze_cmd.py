@@ -7,9 +7,11 @@ terminal a Rich progress bar shows the stages; otherwise nothing is printed but 
 line. ``--json`` prints the content of results.json (its keys are documented in
 :mod:`doseflow.report.outputs`) instead of the line saying where the report is.
 
-Wrong input (a missing folder, bad TOML, a configuration value that does not fit the
-data, data that break their specification) raises a :class:`~doseflow.errors.DoseflowError`;
-the app prints ``error: ...`` on one line and exits with status 2.
+Wrong input (a missing folder, an empty ``--out``, bad TOML, a configuration value that does
+not fit the data, data that break their specification) raises a
+:class:`~doseflow.errors.DoseflowError`; the app prints ``error: ...`` on one line and exits
+with status 2. Tables and figures an earlier readout left in ``--out`` are removed, and the
+result line says how many.
 """
 
 from __future__ import annotations
@@ -57,15 +59,19 @@ def _run(sdtm_dir: Path, out: Path, config: Optional[Path], show_progress: bool)
 @commands.command("analyze")
 def analyze_command(
     sdtm_dir: Path = typer.Argument(..., help="Folder of SDTM datasets (.csv or .xpt); DM and EX are required."),
-    out: Path = typer.Option(..., "--out", help="Folder for report.html, tables/, figures/ and results.json."),
+    out: str = typer.Option(..., "--out", help="Folder for report.html, tables/, figures/ and results.json."),
     config: Optional[Path] = typer.Option(None, "--config", help="Readout options as TOML (see docs/readout.md)."),
     as_json: bool = typer.Option(False, "--json", help="Print results.json instead of the report's location."),
 ) -> None:
     """Read out a trial from its SDTM data: tables, figures, an HTML report and the headline figures."""
     if not sdtm_dir.is_dir():
         raise InputError("SDTM_DIR", "an existing folder of SDTM .csv or .xpt files", str(sdtm_dir))
-    outputs = _run(sdtm_dir, out, config, show_progress=sys.stderr.isatty() and not as_json)
+    if not out.strip():  # pathlib reads "" as ".", the current folder
+        raise InputError("--out", "a folder path (an empty one would write into the current folder)", out)
+    outputs = _run(sdtm_dir, Path(out), config, show_progress=sys.stderr.isatty() and not as_json)
     if as_json:
         typer.echo(json.dumps(outputs.results, indent=2))
         return
-    typer.echo(f"report: {outputs.report}")
+    typer.echo(f"report: {outputs.report}"
+               + (f" ({len(outputs.removed)} table/figure file(s) of an earlier readout removed)"
+                  if outputs.removed else ""))

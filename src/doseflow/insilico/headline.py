@@ -20,7 +20,8 @@ import numpy as np
 
 from doseflow.errors import DataError
 from doseflow.insilico.models.toxicity.model import ALT_INCREASED, AST_INCREASED, THROMBOCYTOPENIA
-from doseflow.standards.kaplan_meier import DAYS_PER_MONTH, compute_survival_quantile
+from doseflow import DAYS_PER_MONTH
+from doseflow.standards.kaplan_meier import compute_survival_quantile
 from doseflow.standards.recist import CR, PR, SD
 
 __all__ = ["HEADLINE_FIGURES", "PUBLISHED", "compute_km_median", "compute_headline"]

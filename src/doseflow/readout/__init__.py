@@ -1,25 +1,29 @@
-"""Readout analyses of SDTM trial data: subjects, population, safety, DLT, labs.
+"""Readout analyses of SDTM trial data: subjects, population, safety, PK and efficacy.
 
 Every analysis returns an :class:`~doseflow.readout.result.AnalysisResult` with a table,
 an optional figure, headline numbers, a methods paragraph and notes. Start from
-:func:`derive_adsl` (one row per subject, with the safety population and dose groups).
-PK and efficacy live in the subpackages ``doseflow.readout.pk`` and
-``doseflow.readout.efficacy``.
+:func:`derive_adsl` (one row per subject, with the safety population and dose groups, by
+the rule of :mod:`doseflow.readout.groups`). Safety, PK and efficacy live in the subpackages
+``doseflow.readout.safety``, ``doseflow.readout.pk`` and ``doseflow.readout.efficacy``;
+:mod:`doseflow.readout.inputs` holds the checks every analysis applies to its input frames.
 """
 
-from doseflow.readout.adsl import derive_adsl, population_n
-from doseflow.readout.dlt import DLTResult, compute_mtd_3plus3, tabulate_dlt
-from doseflow.readout.labs import LabShiftResult, tabulate_lab_shift
+from doseflow.readout.adsl import derive_adsl
+from doseflow.readout.groups import population_n
 from doseflow.readout.population import PopulationResult, summarise_population
 from doseflow.readout.result import AnalysisResult
 from doseflow.readout.safety import (
     AEIncidenceResult,
     AEOverviewResult,
+    DLTResult,
+    LabShiftResult,
     derive_grade,
     derive_related,
     derive_teae,
     summarise_ae_overview,
     tabulate_ae_incidence,
+    tabulate_dlt,
+    tabulate_lab_shift,
 )
 
 __all__ = [
@@ -36,7 +40,6 @@ __all__ = [
     "AEIncidenceResult",
     "AEOverviewResult",
     "tabulate_dlt",
-    "compute_mtd_3plus3",
     "DLTResult",
     "tabulate_lab_shift",
     "LabShiftResult",

@@ -32,14 +32,21 @@ HEADLINE_KEYS: dict[str, str] = {
     "n_subjects": "subjects in DM",
     "n_treated": "safety population: subjects with at least one dose (placebo included)",
     "n_placebo": "treated subjects in the placebo/0-dose group",
-    "dose_levels": "list of {level, label, dose, unit, placebo, n}: treated subjects per dose level",
+    "dose_levels": "list of {level, label, dose, unit, placebo, n}: treated subjects per dose group (dose null for "
+                   "an arm that is not one dose level)",
+    "groups_are_dose_levels": "whether the active groups are the dose levels of an escalation (else arms)",
+    "pooled_label": "'Overall', or 'All active' when there is a placebo group: what the pooled figures cover",
     "exposure_median_weeks": "median treatment duration (last - first dose + 1 day) in weeks, safety population",
     "deaths_n": "deaths of any cause in the safety population (DM.DTHDTC)",
     "dlt_recorded": "whether the data hold a DLT flag ([safety] dlt_variable)",
     "dlt_n": "patients with a DLT in the DLT window, all levels (null when DLTs are not recorded)",
-    "mtd_level": "1-based MTD level by the 3+3 rule (null: not reached or not established)",
+    "dlt_evaluable_n": "DLT-evaluable patients ([safety] dlt_evaluable), active levels",
+    "dlt_rate_ci": "exact (Clopper-Pearson) CI of the DLT rate, %; its upper limit is the one-sided upper bound",
+    "mtd_level": "1-based MTD level by the design's 3+3 rule, ThreePlusThree.select_mtd (null: not reached or not "
+                 "established)",
     "mtd_statement": "the MTD statement, one sentence",
-    "teae_any_n": "patients with any TEAE", "teae_any_pct": "the same, % of the safety population",
+    "teae_any_n": "patients with any TEAE (pooled)", "teae_any_pct": "the same, % of the pooled safety population",
+    "safety_by_group": "list of {group, placebo, N, teae_n, trae_n, grade3_trae_n}: the AE figures per dose group",
     "trae_any_n": "patients with any treatment-related AE", "trae_any_pct": "the same, %",
     "grade3_trae_n": "patients with a grade >= 3 TRAE (severe by AESEV when no CTCAE grade)",
     "grade3_trae_pct": "the same, %",
@@ -57,13 +64,17 @@ HEADLINE_KEYS: dict[str, str] = {
     "dcr_n": "patients with CR, PR, SD or NON-CR/NON-PD", "dcr_pct": "disease control rate, %",
     "dcr_ci": "its Clopper-Pearson CI, %",
     "ci_level_pct": "confidence level of every interval, %",
+    "efficacy_by_group": "list of {group, placebo, N, orr_n, orr_pct}: response-evaluable patients per group",
+    "dor_n": "responders in the duration-of-response analysis (pooled)", "dor_events": "their PD or deaths",
     "dor_median_months": "median duration of response (Kaplan-Meier), months",
+    "dor_median_ci_months": "its Brookmeyer-Crowley CI on the primary scale, months",
     "pfs_n": "patients in the PFS analysis (efficacy population)", "pfs_events": "PFS events (PD or death)",
     "pfs_median_months": "Kaplan-Meier median PFS, months (days / 30.4375)",
     "pfs_median_ci_months": "{log: [l, u], log-log: [l, u]}: Brookmeyer-Crowley CI of the median, both scales",
     "pfs_conf_type": "the scale quoted in the abstract ([efficacy] conf_type)",
-    "pk": "{analyte: {n_subjects, by_dose: [{dose, dose_unit, n, cmax_geo_mean, cmax_unit, auc_parameter, "
-          "auc_geo_mean, auc_unit}]}}: geometric means by dose",
+    "pk": "{analyte: {n_subjects, by_dose: [{group, dose, dose_unit, n, cmax_geo_mean, cmax_unit, auc_parameter, "
+          "auc_geo_mean, auc_unit}]}}: cycle-1 geometric means by dose group (dose: the dose level, or the cycle-1 "
+          "dose most of an arm's patients had), n counting patients",
     "notes": "the readout's notes: datasets chosen, analyses skipped and why",
 }
 
@@ -89,9 +100,13 @@ def compute_headline(readout: Readout) -> dict[str, Any]:
     """
     h: dict[str, Any] = dict.fromkeys(HEADLINE_KEYS)
     sets = _result(readout, "population_sets")
+    placebo: set[str] = set()
     if sets:
-        h.update(n_subjects=sets["n_subjects"], n_treated=sets["n_treated"], dose_levels=sets["dose_levels"])
+        h.update(n_subjects=sets["n_subjects"], n_treated=sets["n_treated"], dose_levels=sets["dose_levels"],
+                 groups_are_dose_levels=sets["groups_are_dose_levels"])
         h["n_placebo"] = sum(lv["n"] for lv in sets["dose_levels"] if lv["placebo"])
+        placebo = {lv["label"] for lv in sets["dose_levels"] if lv["placebo"]}
+        h["pooled_label"] = "All active" if placebo else "Overall"
         eff = sets["efficacy_population"]
         h.update(evaluable_min_dose=eff["min_dose"], evaluable_dose_unit=eff["unit"], confirmation=eff["confirmation"])
     pop = _result(readout, "population_characteristics")
@@ -99,15 +114,27 @@ def compute_headline(readout: Readout) -> dict[str, Any]:
         h["exposure_median_weeks"] = pop["overall"].get("Exposure (weeks), median")
     overview = _result(readout, "safety_overview")
     if overview:
-        h["deaths_n"] = overview["categories"]["Deaths (any cause)"]["Overall"]
+        deaths = overview["categories"]["Deaths (any cause)"]
+        groups = list(overview["population_n"])[:-1]  # the last is the pooled column
+        h["deaths_n"] = None if any(deaths[g] is None for g in groups) else sum(deaths[g] for g in groups)
+    by_group: dict[str, dict] = {}
     for key, name in (("teae", "safety_teae"), ("trae", "safety_trae")):
         res = _result(readout, name)
-        if res:
-            h[f"{key}_any_n"], h[f"{key}_any_pct"] = res["any"]["Overall"]["n"], res["any"]["Overall"]["pct"]
-            if key == "trae":
-                h["grade3_trae_n"] = res["any"]["Overall"]["n_grade3"]
-                h["grade3_trae_pct"] = res["any"]["Overall"]["pct_grade3"]
-                h["grade_label"] = res["grade_label"]
+        if not res:
+            continue
+        pooled = res["pooled"]
+        h[f"{key}_any_n"], h[f"{key}_any_pct"] = res["any"][pooled]["n"], res["any"][pooled]["pct"]
+        for g, v in res["any"].items():
+            if g != pooled:
+                row = by_group.setdefault(g, {"group": g, "placebo": g in placebo, "N": res["population_n"][g]})
+                row[f"{key}_n"] = v["n"]
+                if key == "trae":
+                    row["grade3_trae_n"] = v["n_grade3"]
+        if key == "trae":
+            h["grade3_trae_n"] = res["any"][pooled]["n_grade3"]
+            h["grade3_trae_pct"] = res["any"][pooled]["pct_grade3"]
+            h["grade_label"] = res["grade_label"]
+    h["safety_by_group"] = list(by_group.values()) or None
     common = _result(readout, "safety_common")
     if common:
         h["ae_terms_event"] = common["event"]
@@ -116,46 +143,62 @@ def compute_headline(readout: Readout) -> dict[str, Any]:
     dlt = _result(readout, "safety_dlt")
     if dlt:
         h.update(dlt_recorded=dlt["recorded"], mtd_level=dlt["mtd_level"], mtd_statement=dlt["statement"])
+        h["dlt_evaluable_n"] = dlt["pooled"]["n"]
         if dlt["recorded"]:
-            h["dlt_n"] = sum(lv["n_dlt"] for lv in dlt["levels"])
+            h["dlt_n"] = dlt["pooled"]["n_dlt"]
+            h["dlt_rate_ci"] = None if dlt["pooled"]["ci"] is None else [100 * v for v in dlt["pooled"]["ci"]]
     rates = _result(readout, "efficacy_response_rates")
     if rates:
-        overall = rates["groups"][-1]
-        h["evaluable_n"] = overall["N"]
-        h["bor_counts"] = {k: overall[k] for k in ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING")}
+        pooled = rates["groups"][-1]
+        h["evaluable_n"] = pooled["N"]
+        h["bor_counts"] = {k: pooled[k] for k in ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING")}
         for k in ("orr", "dcr"):
             u = k.upper()
-            h[f"{k}_n"] = overall[f"{u}_N"]
-            h[f"{k}_pct"] = None if overall[u] is None else 100 * overall[u]
-            h[f"{k}_ci"] = None if overall[f"{u}_LCL"] is None else [100 * overall[f"{u}_LCL"], 100 * overall[f"{u}_UCL"]]
+            h[f"{k}_n"] = pooled[f"{u}_N"]
+            h[f"{k}_pct"] = None if pooled[u] is None else 100 * pooled[u]
+            h[f"{k}_ci"] = None if pooled[f"{u}_LCL"] is None else [100 * pooled[f"{u}_LCL"], 100 * pooled[f"{u}_UCL"]]
         h["ci_level_pct"] = 100 * (1 - rates["settings"]["alpha"])
+        h["efficacy_by_group"] = [{"group": g["GROUP"], "placebo": g["GROUP"] in placebo, "N": g["N"],
+                                   "orr_n": g["ORR_N"], "orr_pct": None if g["ORR"] is None else 100 * g["ORR"]}
+                                  for g in rates["groups"][:-1]]
     dor = _result(readout, "efficacy_dor")
     if dor:
-        h["dor_median_months"] = dor["median_months"]
+        h.update(dor_n=dor["n"], dor_events=dor["events"], dor_median_months=dor["median_months"],
+                 dor_median_ci_months=dor["ci_months"][dor["conf_type"]])
     pfs = _result(readout, "efficacy_pfs")
     if pfs:
         h.update(pfs_n=pfs["n"], pfs_events=pfs["events"], pfs_median_months=pfs["median_months"],
                  pfs_median_ci_months=pfs["ci_months"], pfs_conf_type=pfs["conf_type"])
+    h["pk"] = _pk_headline(readout) or None
+    h["notes"] = list(readout.dataset_notes) + list(readout.notes)
+    return to_json_ready(h)
+
+
+def _pk_headline(readout: Readout) -> dict[str, Any]:
+    """Per analyte: the PK population and the cycle-1 geometric means of Cmax and AUClast by dose group."""
+    levels = {lv["label"]: lv for lv in (_result(readout, "population_sets") or {}).get("dose_levels", [])}
     pk: dict[str, Any] = {}
     for item in readout.section("pk"):
         if not item.name.startswith("pk_summary_"):
             continue
         analyte = item.result.title.rsplit(": ", 1)[-1]
         nca = _result(readout, "pk_nca_" + item.name[len("pk_summary_"):])
-        units = {p["dose"]: p.get("dose_unit") for p in nca["parameters"]}
-        stats = item.result.to_dict()["statistics"]
+        stats = [s for s in item.result.to_dict()["statistics"] if s["dose_number"] == 1]
         by_dose = []
-        for dose in dict.fromkeys(s["dose"] for s in stats):
-            row = {s["PPTESTCD"]: s for s in stats if s["dose"] == dose}
+        for group in dict.fromkeys(s["DOSE_GROUP"] for s in stats):
+            row = {s["PPTESTCD"]: s for s in stats if s["DOSE_GROUP"] == group}
             cmax, auc = row.get("CMAX", {}), row.get("AUCLST", {})
-            by_dose.append({"dose": dose, "dose_unit": units.get(dose), "n": cmax.get("n"),
-                            "cmax_geo_mean": cmax.get("geo_mean"), "cmax_unit": cmax.get("unit"),
+            level = levels.get(group, {})
+            given = [r["dose"] for r in nca["parameters"] if r["PPTESTCD"] == "CMAX" and r.get("dose_number") == 1
+                     and r.get("DOSE_GROUP") == group and r.get("dose") is not None]
+            dose = level.get("dose") if level.get("dose") is not None else (
+                max(set(given), key=given.count) if given else None)
+            by_dose.append({"group": group, "dose": dose, "dose_unit": level.get("unit"),
+                            "n": cmax.get("n"), "cmax_geo_mean": cmax.get("geo_mean"), "cmax_unit": cmax.get("unit"),
                             "auc_parameter": "AUCLST", "auc_geo_mean": auc.get("geo_mean"),
                             "auc_unit": auc.get("unit")})
         pk[analyte] = {"n_subjects": nca["n_subjects"], "by_dose": by_dose}
-    h["pk"] = pk or None
-    h["notes"] = list(readout.dataset_notes) + list(readout.notes)
-    return to_json_ready(h)
+    return pk
 
 
 def _sig(value: float) -> str:
@@ -198,6 +241,143 @@ def _patients(n: int) -> str:
     return f"{n} patient{'' if n == 1 else 's'}"
 
 
+def _population_sentence(h: dict[str, Any]) -> str | None:
+    levels = [lv for lv in (h["dose_levels"] or []) if not lv["placebo"]]
+    if not levels:
+        return None
+    n_active = sum(lv["n"] for lv in levels)  # subjects per group from the ADSL counts
+    if h["groups_are_dose_levels"] is not False and all(lv["dose"] is not None for lv in levels):
+        unit = levels[0]["unit"] or ""
+        doses = (f"1 dose level ({_dose(levels[0]['dose'])} {unit})" if len(levels) == 1 else
+                 f"{len(levels)} dose levels ({_dose(levels[0]['dose'])}-{_dose(levels[-1]['dose'])} {unit})")
+        s = f"{_patients(n_active)} were treated at {doses.replace(' )', ')')}"
+        if h["n_placebo"]:
+            s += f" and {h['n_placebo']} received placebo"
+    else:
+        arms = [f"{lv['n']} with {lv['label']}" for lv in levels]
+        if h["n_placebo"]:
+            arms.append(f"{h['n_placebo']} with placebo")
+        s = f"{_patients(n_active + (h['n_placebo'] or 0))} were treated: {_join(arms)}"
+    if h["exposure_median_weeks"] is not None:
+        s += f"; median exposure was {h['exposure_median_weeks']:.1f} weeks"
+    return s + "."
+
+
+def _dlt_sentence(h: dict[str, Any]) -> str | None:
+    if not h["dlt_recorded"]:
+        return None
+    among = f" among {h['dlt_evaluable_n']} DLT-evaluable patients" if h["dlt_evaluable_n"] is not None else ""
+    ci = h["dlt_rate_ci"]
+    if h["dlt_n"] == 0:
+        rate = f" (DLT rate 0%, 95% CI 0-{ci[1]:.1f}%)" if ci else ""
+        return f"No DLT occurred{among}{rate}; the MTD was not reached."
+    rate = (f" ({100 * h['dlt_n'] / h['dlt_evaluable_n']:.1f}%, 95% CI {ci[0]:.1f}-{ci[1]:.1f}%)"
+            if ci and h["dlt_evaluable_n"] else "")
+    return f"{_patients(h['dlt_n'])}{among} had a DLT{rate}. {h['mtd_statement']}"
+
+
+def _by_arm(h: dict[str, Any], key: str) -> tuple[str, str]:
+    """('<arm> n of N, p%; ...' for the active arms when there are several, ' and in n of N on placebo (p%)')."""
+    groups = h["safety_by_group"] or []
+    active = [g for g in groups if not g["placebo"] and g.get(key) is not None]
+    placebo = [g for g in groups if g["placebo"] and g.get(key) is not None]
+    arms = "; ".join(f"{g['group']} {g[key]} of {g['N']}, {_pct(100 * g[key] / g['N'])}" for g in active
+                     if g["N"]) if len(active) > 1 else ""
+    on_placebo = " and in " + _join([f"{g[key]} of {g['N']} on {g['group'].lower()} ({_pct(100 * g[key] / g['N'])})"
+                                     for g in placebo if g["N"]]) if placebo else ""
+    return arms, on_placebo
+
+
+def _ae_sentences(h: dict[str, Any]) -> list[str]:
+    out = []
+    event = h["ae_terms_event"] or ("TRAE" if h["trae_any_n"] is not None else "TEAE")
+    any_n, any_pct = (h["trae_any_n"], h["trae_any_pct"]) if event == "TRAE" else (h["teae_any_n"], h["teae_any_pct"])
+    placebo = h["pooled_label"] == "All active"
+    if any_n is not None:
+        if placebo:
+            arms, on_placebo = _by_arm(h, f"{event.lower()}_n")
+            total = sum(g["N"] for g in h["safety_by_group"] or [] if not g["placebo"])
+            s = (f"{event}s occurred in {any_n} of {total} patients on active treatment ({_pct(any_pct)}"
+                 f"{': ' + arms if arms else ''}){on_placebo}")
+        else:
+            s = f"{event}s occurred in {_patients(any_n)} ({_pct(any_pct)})"
+        if h["ae_terms_over_10pct"] is not None:
+            thr = f">{h['ae_terms_threshold_pct']:g}%"
+            terms = [f"{_term(t['term'])} ({_pct(t['pct'])})" for t in h["ae_terms_over_10pct"]]
+            where = " on active treatment" if placebo else ""
+            s += (f"; the most common{where} ({thr}) were {_join(terms)}" if terms else
+                  f"; none occurred in {thr} of patients{where}")
+        out.append(s + ".")
+    if h["grade3_trae_n"] is not None:
+        what = "Grade ≥ 3 TRAEs" if h["grade_label"] == "Grade >= 3" else \
+            "Severe TRAEs (AESEV severity; no CTCAE grade recorded)"
+        if placebo:
+            arms, on_placebo = _by_arm(h, "grade3_trae_n")
+            total = sum(g["N"] for g in h["safety_by_group"] or [] if not g["placebo"])
+            out.append(f"{what} occurred in {h['grade3_trae_n']} of {total} patients on active treatment "
+                       f"({_pct(h['grade3_trae_pct'])}{': ' + arms if arms else ''}){on_placebo}.")
+        else:
+            out.append(f"{what} occurred in {_patients(h['grade3_trae_n'])} ({_pct(h['grade3_trae_pct'])}).")
+    return out
+
+
+def _pk_sentences(h: dict[str, Any]) -> list[str]:
+    out = []
+    for analyte, p in (h["pk"] or {}).items():
+        doses = [d for d in p["by_dose"] if d["cmax_geo_mean"] is not None and d["auc_geo_mean"] is not None]
+        if not doses:
+            continue
+
+        def at(d: dict) -> str:
+            return (f"at {_dose(d['dose'])} {d['dose_unit'] or ''}".rstrip()
+                    if d.get("dose") is not None and h["groups_are_dose_levels"] is not False else f"in {d['group']}")
+
+        lo, hi = doses[0], doses[-1]
+        if len(doses) == 1:
+            detail = (f"cycle 1 geometric mean Cmax {_sig(lo['cmax_geo_mean'])} {lo['cmax_unit']} and AUClast "
+                      f"{_sig(lo['auc_geo_mean'])} {lo['auc_unit']} {at(lo)}")
+        else:
+            detail = (f"cycle 1 geometric mean Cmax {_sig(lo['cmax_geo_mean'])} {lo['cmax_unit']} {at(lo)} and "
+                      f"{_sig(hi['cmax_geo_mean'])} {hi['cmax_unit']} {at(hi)}; AUClast "
+                      f"{_sig(lo['auc_geo_mean'])} and {_sig(hi['auc_geo_mean'])} {hi['auc_unit']}")
+        out.append(f"{analyte} pharmacokinetics were assessed in {_patients(p['n_subjects'])} ({detail}).")
+    return out
+
+
+def _efficacy_sentence(h: dict[str, Any]) -> str | None:
+    if h["evaluable_n"] is None:
+        return None
+    c = h["bor_counts"]
+    conf = "confirmed " if h["confirmation"] else ""
+    where = (f" at ≥ {_dose(h['evaluable_min_dose'])} {h['evaluable_dose_unit']}"
+             if h["evaluable_min_dose"] is not None else "")
+    placebo = h["pooled_label"] == "All active"
+    level = f"{h['ci_level_pct']:g}% CI"
+    resp = [f"{c[k]} {'had ' if not i else ''}a {conf}{k}" for i, k in enumerate(k for k in ("CR", "PR") if c[k])]
+    resp = _join(resp) if resp else "none had a " + conf + "response"
+    s = (f"Among {h['evaluable_n']} evaluable patient{'' if h['evaluable_n'] == 1 else 's'}"
+         f"{' on active treatment' if placebo else ''}{where}, {resp}")
+    if h["orr_pct"] is not None:
+        s += f" (ORR {_pct(h['orr_pct'])}, {level} {h['orr_ci'][0]:.1f}-{h['orr_ci'][1]:.1f})"
+    sd = c["SD"] + c["NON-CR/NON-PD"]
+    if sd and h["dcr_pct"] is not None:
+        what = "SD" if not c["NON-CR/NON-PD"] else "SD or non-CR/non-PD"
+        s += (f" and {sd} had {what} (DCR {_pct(h['dcr_pct'])}, {level} "
+              f"{h['dcr_ci'][0]:.1f}-{h['dcr_ci'][1]:.1f})")
+    for g in h["efficacy_by_group"] or []:
+        if g["placebo"] and g["N"]:
+            s += f"; on {g['group'].lower()}, {g['orr_n']} of {g['N']} had a {conf}response"
+    return s + "."
+
+
+def _tte_sentence(what: str, median: float | None, ci: list | None, level: str, events: str = "") -> str:
+    text = f"Median {what} was {_months(median)}{' months' if median is not None else ''}"
+    parts = [f"{level} {_ci(ci)}"] if ci else []
+    if events:
+        parts.append(events)
+    return text + (f" ({'; '.join(parts)})" if parts else "") + "."
+
+
 def write_abstract(headline: dict[str, Any]) -> str:
     """The results paragraph of a conference abstract from :func:`compute_headline`'s dict.
 
@@ -214,87 +394,36 @@ def write_abstract(headline: dict[str, Any]) -> str:
     Notes
     -----
     Percentages with one decimal, CIs as "lower-upper" at the level of the analysis,
-    times in months (days / 30.4375), PK geometric means to three significant digits.
-    "No DLT occurred; the MTD was not reached." is written only when DLTs are recorded and
-    none occurred. The efficacy sentence names the population (evaluable, minimum dose)
-    and says "confirmed" when confirmation was required.
+    times in months (days / 30.4375), PK geometric means of cycle 1 to three significant
+    digits. Dose levels are named by their doses, arms that are not dose levels by their
+    names. With a placebo group the AE and efficacy figures are those of the active arms
+    pooled, each active arm's AE figures are given, and placebo's beside them. The DLT
+    sentence gives the DLT-evaluable patients and the exact CI of the DLT rate; "the MTD
+    was not reached" is written only when DLTs are recorded and none occurred. The
+    efficacy sentence names the population (evaluable, minimum dose) and says
+    "confirmed" when confirmation was required; duration of response and PFS carry their
+    CI, and the duration of response its number of events.
 
     Examples
     --------
     >>> write_abstract({"n_treated": 3, "n_placebo": 0, "dose_levels": [
     ...     {"level": 1, "label": "1.2 mg/kg", "dose": 1.2, "unit": "mg/kg", "placebo": False, "n": 3}],
-    ...     "dlt_recorded": True, "dlt_n": 0})
-    '3 patients were treated at 1 dose level (1.2 mg/kg). No DLT occurred; the MTD was not reached.'
+    ...     "dlt_recorded": True, "dlt_n": 0, "dlt_evaluable_n": 3, "dlt_rate_ci": [0.0, 70.76]})
+    '3 patients were treated at 1 dose level (1.2 mg/kg). No DLT occurred among 3 DLT-evaluable patients (DLT rate 0%, 95% CI 0-70.8%); the MTD was not reached.'
     """
     h = {k: headline.get(k) for k in HEADLINE_KEYS}
-    out: list[str] = []
-    levels = [lv for lv in (h["dose_levels"] or []) if not lv["placebo"]]
-    if levels:
-        n_active = sum(lv["n"] for lv in levels)  # subjects per level from the ADSL counts
-        unit = levels[0]["unit"] or ""
-        doses = (f"1 dose level ({_dose(levels[0]['dose'])} {unit})" if len(levels) == 1 else
-                 f"{len(levels)} dose levels ({_dose(levels[0]['dose'])}-{_dose(levels[-1]['dose'])} {unit})")
-        s = f"{_patients(n_active)} were treated at {doses.replace(' )', ')')}"
-        if h["n_placebo"]:
-            s += f" and {h['n_placebo']} received placebo"
-        if h["exposure_median_weeks"] is not None:
-            s += f"; median exposure was {h['exposure_median_weeks']:.1f} weeks"
-        out.append(s + ".")
-    if h["dlt_recorded"]:
-        if h["dlt_n"] == 0:
-            out.append("No DLT occurred; the MTD was not reached.")
-        else:
-            out.append(f"{_patients(h['dlt_n'])} had a DLT. {h['mtd_statement']}")
-    event = h["ae_terms_event"] or ("TRAE" if h["trae_any_n"] is not None else "TEAE")
-    any_n, any_pct = (h["trae_any_n"], h["trae_any_pct"]) if event == "TRAE" else (h["teae_any_n"], h["teae_any_pct"])
-    if any_n is not None:
-        s = f"{event}s occurred in {_patients(any_n)} ({_pct(any_pct)})"
-        if h["ae_terms_over_10pct"] is not None:
-            thr = f">{h['ae_terms_threshold_pct']:g}%"
-            terms = [f"{_term(t['term'])} ({_pct(t['pct'])})" for t in h["ae_terms_over_10pct"]]
-            s += f"; the most common ({thr}) were {_join(terms)}" if terms else f"; none occurred in {thr} of patients"
-        out.append(s + ".")
-    if h["grade3_trae_n"] is not None:
-        what = "Grade ≥ 3 TRAEs" if h["grade_label"] == "Grade >= 3" else \
-            "Severe TRAEs (AESEV severity; no CTCAE grade recorded)"
-        out.append(f"{what} occurred in {_patients(h['grade3_trae_n'])} ({_pct(h['grade3_trae_pct'])}).")
-    for analyte, p in (h["pk"] or {}).items():
-        doses = [d for d in p["by_dose"] if d["cmax_geo_mean"] is not None and d["auc_geo_mean"] is not None]
-        if not doses:
-            continue
-        at = lambda d: f"{_dose(d['dose'])} {d['dose_unit'] or ''}".rstrip()  # noqa: E731
-        lo, hi = doses[0], doses[-1]
-        if len(doses) == 1:
-            detail = (f"geometric mean Cmax {_sig(lo['cmax_geo_mean'])} {lo['cmax_unit']} and AUClast "
-                      f"{_sig(lo['auc_geo_mean'])} {lo['auc_unit']} at {at(lo)}")
-        else:
-            detail = (f"geometric mean Cmax {_sig(lo['cmax_geo_mean'])} {lo['cmax_unit']} at {at(lo)} and "
-                      f"{_sig(hi['cmax_geo_mean'])} {hi['cmax_unit']} at {at(hi)}; AUClast "
-                      f"{_sig(lo['auc_geo_mean'])} and {_sig(hi['auc_geo_mean'])} {hi['auc_unit']}")
-        out.append(f"{analyte} pharmacokinetics were assessed in {_patients(p['n_subjects'])} ({detail}).")
-    if h["evaluable_n"] is not None:
-        c = h["bor_counts"]
-        conf = "confirmed " if h["confirmation"] else ""
-        where = (f" at ≥ {_dose(h['evaluable_min_dose'])} {h['evaluable_dose_unit']}"
-                 if h["evaluable_min_dose"] is not None else "")
-        level = f"{h['ci_level_pct']:g}% CI"
-        resp = [f"{c[k]} {'had ' if not i else ''}a {conf}{k}" for i, k in enumerate(k for k in ("CR", "PR") if c[k])]
-        resp = _join(resp) if resp else "none had a " + conf + "response"
-        s = f"Among {h['evaluable_n']} evaluable patient{'' if h['evaluable_n'] == 1 else 's'}{where}, {resp}"
-        if h["orr_pct"] is not None:
-            s += f" (ORR {_pct(h['orr_pct'])}, {level} {h['orr_ci'][0]:.1f}-{h['orr_ci'][1]:.1f})"
-        sd = c["SD"] + c["NON-CR/NON-PD"]
-        if sd and h["dcr_pct"] is not None:
-            what = "SD" if not c["NON-CR/NON-PD"] else "SD or non-CR/non-PD"
-            s += (f" and {sd} had {what} (DCR {_pct(h['dcr_pct'])}, {level} "
-                  f"{h['dcr_ci'][0]:.1f}-{h['dcr_ci'][1]:.1f})")
-        out.append(s + ".")
+    out = [x for x in (_population_sentence(h), _dlt_sentence(h)) if x]
+    out += _ae_sentences(h) + _pk_sentences(h)
+    eff = _efficacy_sentence(h)
+    if eff:
+        out.append(eff)
+    level = f"{h['ci_level_pct']:g}% CI" if h["ci_level_pct"] is not None else "CI"
     if h["dor_median_months"] is not None:
-        out.append(f"Median duration of response was {_months(h['dor_median_months'])} months.")
+        events = (f"{h['dor_events']} event{'' if h['dor_events'] == 1 else 's'} in {h['dor_n']} responders"
+                  if h["dor_n"] is not None else "")
+        out.append(_tte_sentence("duration of response", h["dor_median_months"], h["dor_median_ci_months"], level,
+                                 events))
     if h["pfs_median_months"] is not None or h["pfs_n"] is not None:
         ci = (h["pfs_median_ci_months"] or {}).get(h["pfs_conf_type"])
-        level = f"{h['ci_level_pct']:g}% CI" if h["ci_level_pct"] is not None else "CI"
-        median = _months(h["pfs_median_months"])
-        out.append(f"Median PFS was {median}{' months' if h['pfs_median_months'] is not None else ''}"
-                   + (f" ({level} {_ci(ci)})" if ci else "") + ".")
+        out.append(_tte_sentence("PFS", h["pfs_median_months"], ci, level))
     return " ".join(out)

@@ -8,8 +8,8 @@ datetime64, ``attrs["source"]`` the file name) and returns the frame of the anal
 
 - :func:`adsl_from_adam`: doseflow's ADSL contract (:data:`~doseflow.readout.adsl.ADSL_COLUMNS`);
 - :func:`adae_to_safety`: AE records with the sponsor's TRTEMFL, relatedness and grade, for
-  :func:`~doseflow.readout.safety.tabulate_ae_incidence` and
-  :func:`~doseflow.readout.dlt.tabulate_dlt`;
+  :func:`~doseflow.readout.safety.incidence.tabulate_ae_incidence` and
+  :func:`~doseflow.readout.safety.dlt.tabulate_dlt`;
 - :func:`adrs_best_response`: a :class:`~doseflow.readout.efficacy.BestOverallResponse` from the
   BOR/CBOR parameter;
 - :func:`adtte_frame`: one record per subject for :func:`~doseflow.readout.efficacy.estimate_km`;
@@ -41,11 +41,10 @@ import numpy as np
 import pandas as pd
 
 from doseflow.errors import DataError
-from doseflow.readout.adsl import ADSL_COLUMNS, calendar_date, upper_text, validate_columns
 from doseflow.readout.adam_endpoints import adpc_concentrations, adrs_best_response, adtte_frame
-from doseflow.readout.adam_endpoints import fail_at_first as _fail
-from doseflow.readout.adam_endpoints import source_of as _src
-from doseflow.readout.safety_flags import (
+from doseflow.readout.adsl import ADSL_COLUMNS
+from doseflow.readout.inputs import calendar_date, fail_at_first, source_of, upper_text, validate_columns
+from doseflow.readout.safety.flags import (
     GRADE_SOURCE_CTCAE,
     GRADE_SOURCE_SEVERITY,
     RELATED_VALUES,
@@ -126,11 +125,11 @@ def adsl_from_adam(adsl: pd.DataFrame, *, dose_var: str | None = None, tumour_ty
     >>> adsl_from_adam(a)[["USUBJID", "DOSE", "DOSE_GROUP", "DOSE_LEVEL", "TRTDURD"]].values.tolist()
     [['1', 2.4, '2.4 mg/kg', 2, 22.0], ['2', 1.2, '1.2 mg/kg', 1, 1.0], ['3', nan, nan, <NA>, nan]]
     """
-    src, first = _src(adsl, "adsl")
+    src, first = source_of(adsl, "adsl")
     validate_columns(adsl, src, ("USUBJID", "STUDYID", "AGE", "SEX", "ARM", "ACTARM", "TRT01A"))
     a = adsl.reset_index(drop=True)
     ids = a["USUBJID"].astype(str)
-    _fail(a, "adsl", ids.duplicated().to_numpy(), "USUBJID", "one record per subject")
+    fail_at_first(a, "adsl", ids.duplicated().to_numpy(), "USUBJID", "one record per subject")
     notes: list[str] = []
     out = pd.DataFrame({"USUBJID": ids, "STUDYID": a["STUDYID"], "AGE": pd.to_numeric(a["AGE"], errors="coerce"),
                         "SEX": a["SEX"], "RACE": a["RACE"] if "RACE" in a else np.nan, "ARM": a["ARM"],
@@ -156,7 +155,7 @@ def adsl_from_adam(adsl: pd.DataFrame, *, dose_var: str | None = None, tumour_ty
     if dose_var is not None:
         validate_columns(a, src, (dose_var,))
         dose = pd.to_numeric(a[dose_var], errors="coerce")
-        _fail(a, "adsl", ((dose.isna() & a[dose_var].notna()) | (dose < 0)).to_numpy(), dose_var, "a dose >= 0")
+        fail_at_first(a, "adsl", ((dose.isna() & a[dose_var].notna()) | (dose < 0)).to_numpy(), dose_var, "a dose >= 0")
         what = f"ADSL {dose_var}"
     else:
         dose = pd.Series([d for d, _ in parsed], index=a.index, dtype=float)
@@ -214,10 +213,10 @@ def adae_to_safety(adae: pd.DataFrame, adsl: pd.DataFrame | None = None, *,
         AESEV), and the AE variables of the overview (AESER, AEOUT, AESDTH, AEACN) and DLT flag.
     adsl : pandas.DataFrame, optional
         Subject-level frame; with it, the records where doseflow's TEAE rule
-        (:func:`~doseflow.readout.safety_flags.derive_teae`) would disagree with the sponsor's
+        (:func:`~doseflow.readout.safety.flags.derive_teae`) would disagree with the sponsor's
         TRTEMFL are counted in the notes (the sponsor's flag is still the one used).
     related_values, missing_relationship
-        How AREL text is dichotomised (see :func:`~doseflow.readout.safety_flags.derive_related`).
+        How AREL text is dichotomised (see :func:`~doseflow.readout.safety.flags.derive_related`).
     window_days : int
         The TEAE window of that comparison.
 
@@ -251,7 +250,7 @@ def adae_to_safety(adae: pd.DataFrame, adsl: pd.DataFrame | None = None, *,
     >>> adae_to_safety(adae)[["TRTEMFL", "AERELFL", "AGRADE"]].values.tolist()
     [['Y', 'Y', 3.0], ['N', 'N', 1.0]]
     """
-    src, _ = _src(adae, "adae")
+    src, _ = source_of(adae, "adae")
     validate_columns(adae, src, ("USUBJID", "AEDECOD", "AEBODSYS"))
     out = adae.reset_index(drop=True).copy()
     out.attrs = dict(adae.attrs)
@@ -294,12 +293,12 @@ def adae_to_safety(adae: pd.DataFrame, adsl: pd.DataFrame | None = None, *,
     if tox_col or sev_col:
         tox = pd.to_numeric(out[tox_col], errors="coerce") if tox_col else pd.Series(np.nan, index=out.index)
         if tox_col:
-            _fail(out, "adae", (out[tox_col].notna() & ~tox.isin([1.0, 2.0, 3.0, 4.0, 5.0])).to_numpy(), tox_col,
+            fail_at_first(out, "adae", (out[tox_col].notna() & ~tox.isin([1.0, 2.0, 3.0, 4.0, 5.0])).to_numpy(), tox_col,
                   "a CTCAE grade 1-5")
         sev_text = upper_text(out[sev_col]) if sev_col else pd.Series(np.nan, index=out.index, dtype=object)
         sev = sev_text.map(SEVERITY_GRADES).astype(float)
         if sev_col:
-            _fail(out, "adae", (sev_text.notna() & sev.isna()).to_numpy(), sev_col, "one of MILD, MODERATE, SEVERE")
+            fail_at_first(out, "adae", (sev_text.notna() & sev.isna()).to_numpy(), sev_col, "one of MILD, MODERATE, SEVERE")
         out["AGRADE"] = np.where(tox.notna(), tox, sev).astype(float)
         out["AGRADESRC"] = np.where(tox.notna(), GRADE_SOURCE_CTCAE,
                                     np.where(sev.notna(), GRADE_SOURCE_SEVERITY, None)).astype(object)

@@ -22,10 +22,10 @@ import pandas as pd
 
 from doseflow.checks import check_choice
 from doseflow.errors import DataError
-from doseflow.readout.adsl import upper_text, validate_columns
+from doseflow.readout.inputs import fail_at_first, source_of, upper_text, validate_columns
 from doseflow.readout.efficacy.recist import BOR_ORDER, BestOverallResponse
 
-__all__ = ["adrs_best_response", "adtte_frame", "adpc_concentrations", "source_of", "fail_at_first"]
+__all__ = ["adrs_best_response", "adtte_frame", "adpc_concentrations"]
 
 _BLQ = re.compile(r"^\s*(<|BLQ|BQL|BLOQ|BELOW)", re.IGNORECASE)
 _HOURS = {"H": 1.0, "HR": 1.0, "HRS": 1.0, "HOUR": 1.0, "HOURS": 1.0, "MIN": 1 / 60, "MINUTES": 1 / 60,
@@ -33,21 +33,6 @@ _HOURS = {"H": 1.0, "HR": 1.0, "HRS": 1.0, "HOUR": 1.0, "HOURS": 1.0, "MIN": 1 /
 _DAYS = {"DAYS": 1.0, "DAY": 1.0, "D": 1.0, "WEEKS": 7.0, "WEEK": 7.0, "MONTHS": 30.4375, "MONTH": 30.4375,
          "YEARS": 365.25, "YEAR": 365.25}
 _CARRY = ("DOSE", "DOSEU", "DOSE_GROUP", "DOSE_LEVEL")
-
-
-def source_of(frame: pd.DataFrame, default: str) -> tuple[str, int]:
-    """The file name and the number of the first record, as the reader set them."""
-    return str(frame.attrs.get("source", default)), int(frame.attrs.get("first_row", 1))
-
-
-def fail_at_first(frame: pd.DataFrame, default: str, mask: np.ndarray, column: str, expected: str, hint: str = "") -> None:
-    """Raise a DataError naming the first row of ``mask`` (file, row, column, value)."""
-    if mask.any():
-        src, first = source_of(frame, default)
-        pos = int(np.flatnonzero(mask)[0])
-        value = frame[column].iloc[pos]
-        raise DataError(f"{src} row {pos + first}, column {column}", expected,
-                        value.item() if isinstance(value, np.generic) else value, hint)
 
 
 def _param_rows(adrs: pd.DataFrame, param: str, src: str, notes: list[str]) -> pd.DataFrame:
@@ -293,7 +278,7 @@ def adpc_concentrations(adpc: pd.DataFrame, adsl: pd.DataFrame | None = None, *,
     fail_at_first(a, "adpc", (~unit.isin(list(_HOURS))).to_numpy(), "RRLTU", "a time unit (h, min, days)")
     hours = unit.map(_HOURS).astype(float)
     out = a.copy()
-    out["source_row"] = np.arange(1, len(a) + 1)
+    out["source_row"] = a.index.to_numpy() + source_of(adpc, "adpc")[1]
     out["USUBJID"] = a["USUBJID"].astype(str)
     out["analyte"] = a["PARAMCD"].astype(str)
     spec_col = next((c for c in ("PCSPEC", "PARCAT1") if c in a), None)

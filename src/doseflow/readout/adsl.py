@@ -1,10 +1,10 @@
 """Subject-level analysis data (ADSL-like): one row per subject of DM, with exposure and dose group.
 
 Every readout analysis starts from this frame: the safety population (SAFFL), the treatment
-start and end dates, the dose that defines each subject's group and its 1-based dose level.
-The module also holds the checks every readout function applies to its SDTM inputs
-(required variables, numbers, known subjects), so that bad input fails at the boundary
-with a message naming the domain, variable, row and value.
+start and end dates, the dose group of each subject and its 1-based dose level (the rule is
+that of :mod:`doseflow.readout.groups`: the actual arm, or the dose level of an escalation).
+Inputs are checked by :mod:`doseflow.readout.inputs`, so bad input fails at the boundary with
+a message naming the file, row, column and value.
 
 Exposure rules (admiral's ADSL template ``ad_adsl.R``, pharmaverse 2023, and CDISC ADaM IG
 1.3 §3.2):
@@ -19,11 +19,15 @@ Exposure rules (admiral's ADSL template ``ad_adsl.R``, pharmaverse 2023, and CDI
   completed to the last day of its period (flag in ``TRTEDTF``);
 - ``TRTDURD = TRTEDT - TRTSDT + 1`` in whole calendar days (admiral
   ``derive_var_trtdurd``).
+
+A negative EXDOSE is an error (a dose is an amount >= 0). The doses each group received,
+with their number of EX records, are listed in the notes, so that a dose nobody planned
+(an entry error such as 540 for 54) is seen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,18 +35,10 @@ import pandas as pd
 from doseflow.cdisc.dates import parse_dtc
 from doseflow.checks import check_choice
 from doseflow.errors import DataError
+from doseflow.readout.groups import DOSE_BY, assign_dose_groups, format_dose
+from doseflow.readout.inputs import calendar_date, upper_text, validate_columns, validate_numeric, validate_subjects
 
-__all__ = [
-    "ADSL_COLUMNS",
-    "derive_adsl",
-    "validate_columns",
-    "validate_numeric",
-    "validate_subjects",
-    "upper_text",
-    "calendar_date",
-    "population_n",
-    "group_labels",
-]
+__all__ = ["ADSL_COLUMNS", "derive_adsl", "derive_last_alive_date"]
 
 #: The columns :func:`derive_adsl` always returns, in order (extra variables follow).
 ADSL_COLUMNS: tuple[str, ...] = (
@@ -50,83 +46,6 @@ ADSL_COLUMNS: tuple[str, ...] = (
     "TRTSDT", "TRTSDTF", "TRTEDT", "TRTEDTF", "RANDDT", "DTHDT", "DTHDTF",
     "SAFFL", "DOSE", "DOSEU", "DOSE_GROUP", "DOSE_LEVEL", "TRTDURD", "TUMTYPE", "PRIORLN",
 )
-
-DOSE_BY = ("first_dose", "max_dose", "arm")
-
-
-# --- boundary checks shared by the readout analyses ----------------------------------------
-
-def validate_columns(frame: object, domain: str, columns: Iterable[str]) -> pd.DataFrame:
-    """Return ``frame`` if it is a DataFrame holding every variable of ``columns``.
-
-    Raises
-    ------
-    DataError
-        Naming the domain and the first missing variable, e.g.
-        ``"ex variable EXDOSE: must be present (required: USUBJID, EXDOSE); got 'missing'."``
-    """
-    columns = tuple(columns)
-    if not isinstance(frame, pd.DataFrame):
-        raise DataError(domain, "a pandas DataFrame of the SDTM domain", type(frame).__name__)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(f"{domain} variable {missing[0]}", "present (required: " + ", ".join(columns) + ")",
-                        "missing")
-    return frame
-
-
-def validate_numeric(frame: pd.DataFrame, domain: str, column: str) -> pd.Series:
-    """Return ``frame[column]`` as float64; missing stays NaN, text that is no number raises.
-
-    Raises
-    ------
-    DataError
-        Naming the 1-based data row and the offending value.
-    """
-    values = frame[column]
-    out = pd.to_numeric(values, errors="coerce").astype(float)
-    text = values.astype("object").where(values.notna(), "").astype(str).str.strip()
-    bad = out.isna() & (text != "")
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{domain} row {pos + 1}, column {column}", "a number", values.iloc[pos])
-    return out
-
-
-def validate_subjects(frame: pd.DataFrame, domain: str, known: Iterable[str], *,
-                      reference: str = "ADSL", on_unknown: str = "error", hint: str = "") -> list[str]:
-    """Return the sorted USUBJIDs of ``frame`` that are not among ``known``.
-
-    Parameters
-    ----------
-    on_unknown : {"error", "note"}
-        ``"error"`` raises when there are any; ``"note"`` returns them for the caller to
-        report in its notes.
-
-    Raises
-    ------
-    DataError
-        ``"<domain> variable USUBJID: must be a subject of ADSL; got [...]"``, listing up
-        to ten of them and how many there are.
-    """
-    unknown = sorted(set(frame["USUBJID"].dropna().astype(str)) - {str(k) for k in known})
-    if unknown and on_unknown == "error":
-        shown = unknown[:10] + ([f"... {len(unknown) - 10} more"] if len(unknown) > 10 else [])
-        raise DataError(f"{domain} variable USUBJID", f"a subject of {reference}", shown,
-                        f"{len(unknown)} subject(s) of {domain} are not in {reference}. {hint}".strip())
-    return unknown
-
-
-def upper_text(values: pd.Series) -> pd.Series:
-    """Stripped upper-case text with missing and empty values as NaN (object dtype)."""
-    s = values.astype("object")
-    s = s.where(s.notna(), "").astype(str).str.strip().str.upper()
-    return s.where(s != "", np.nan).astype("object")
-
-
-def calendar_date(values: pd.Series) -> pd.Series:
-    """Date-times truncated to their calendar day (NaT stays NaT)."""
-    return pd.to_datetime(values).dt.normalize()
 
 
 # --- ADSL -----------------------------------------------------------------------------------
@@ -147,20 +66,13 @@ def _sponsor_variable(dm: pd.DataFrame, suppdm: pd.DataFrame | None, name: str) 
     return pd.Series(dtype="object")
 
 
-def _dose_label(dose: float, unit: object, placebo: bool) -> str:
-    if placebo:
-        return "Placebo"
-    unit = "" if unit is None or (isinstance(unit, float) and np.isnan(unit)) else str(unit)
-    return f"{dose:g} {unit}".strip()
-
-
 def derive_adsl(
     dm: pd.DataFrame,
     ex: pd.DataFrame,
     *,
     ds: pd.DataFrame | None = None,
     suppdm: pd.DataFrame | None = None,
-    dose_by: str = "first_dose",
+    dose_by: str = "auto",
     tumour_type_var: str = "TUMTYPE",
     prior_lines_var: str = "PRIORLN",
     extra_vars: Sequence[str] = (),
@@ -180,11 +92,13 @@ def derive_adsl(
     suppdm : pandas.DataFrame, optional
         SUPPDM; sponsor variables (tumour type, prior lines, ``extra_vars``) are read from
         DM columns first, then from SUPPDM records with that QNAM.
-    dose_by : {"first_dose", "max_dose", "arm"}
-        What defines the dose group. ``"first_dose"``: EXDOSE of the subject's first valid
-        dose (earliest EXSTDTC, then lowest EXSEQ); ``"max_dose"``: the largest valid EXDOSE;
-        ``"arm"``: the ACTARM label (DOSE is then the largest valid EXDOSE, used only to
-        order the arms).
+    dose_by : {"auto", "first_dose", "max_dose", "arm"}
+        What defines the dose group (:func:`doseflow.readout.groups.assign_dose_groups`).
+        ``"auto"`` (default): the actual arm, labelled by its dose when the arms are the dose
+        levels of an escalation, or the first dose when every subject is in one arm;
+        ``"first_dose"``: EXDOSE of the subject's first valid dose (earliest EXSTDTC, then
+        lowest EXSEQ); ``"max_dose"``: the largest valid EXDOSE; ``"arm"``: the ACTARM label
+        (DOSE is then the largest valid EXDOSE, used to order the arms).
     tumour_type_var, prior_lines_var : str
         DM column or SUPPDM QNAM holding the tumour type and the number of prior lines of
         therapy; returned as TUMTYPE and PRIORLN (NaN when absent).
@@ -199,17 +113,20 @@ def derive_adsl(
         TRTSDT/TRTEDT/RANDDT/DTHDT are datetime64 (NaT when absent) with imputation flags
         TRTSDTF/TRTEDTF/DTHDTF ("D" day, "M" month imputed); SAFFL "Y"/"N"; DOSE (float)
         and DOSEU; DOSE_GROUP a label such as "54 mg" or "Placebo" (a 0 dose whose EXTRT
-        names placebo), or the ACTARM; DOSE_LEVEL 1-based by increasing DOSE (nullable
-        Int64; placebo/0 is its own, lowest level); TRTDURD in days. Subjects outside the
-        safety population have missing dose variables. ``frame.attrs["notes"]`` lists
-        imputations in plain sentences.
+        names placebo), or the ACTARM; DOSE_LEVEL 1-based, placebo first, then by dose
+        (nullable Int64); TRTDURD in days. Subjects outside the safety population have
+        missing dose variables. ``frame.attrs["notes"]`` lists imputations and the doses
+        given per group in plain sentences; ``frame.attrs["dose_groups"]`` states the
+        grouping rule applied, for the methods; ``frame.attrs["dose_plan"]`` the
+        :class:`~doseflow.core.DosePlan` of the active groups when they are dose levels
+        (None when they are arms).
 
     Raises
     ------
     DataError
         If a required variable is missing, DM repeats a subject, EX has a subject not in
-        DM, EXDOSE is not a number, a date is not ISO 8601, or the defining doses have
-        more than one unit.
+        DM, EXDOSE is not a number >= 0, a date is not ISO 8601, or the doses have more
+        than one unit.
     ConfigError
         If ``dose_by`` is not one of its choices.
 
@@ -257,7 +174,7 @@ def derive_adsl(
 
     # valid doses (admiral ADSL template)
     exd = ex.reset_index(drop=True)
-    dose = validate_numeric(exd, "ex", "EXDOSE")
+    dose = validate_numeric(exd, "ex", "EXDOSE", minimum=0.0)
     placebo = upper_text(exd["EXTRT"]).str.contains("PLACEBO", na=False)
     start = parse_dtc(exd["EXSTDTC"], impute="first", where="ex column EXSTDTC")
     end_text = exd["EXENDTC"].where(exd["EXENDTC"].notna() & (exd["EXENDTC"].astype(str).str.strip() != ""),
@@ -306,35 +223,34 @@ def derive_adsl(
         out["DTHDTF"] = None
     out["SAFFL"] = np.where(idx.isin(first.index), "Y", "N")
 
-    # dose defining the group
-    if dose_by == "first_dose":
-        defining = first
-    else:
-        defining = rec.sort_values(["USUBJID", "dose", "start"], ascending=[True, False, True],
-                                   kind="mergesort").groupby("USUBJID").head(1).set_index("USUBJID")
-    out["DOSE"] = idx.map(defining["dose"]).astype(float)
-    out["DOSEU"] = idx.map(defining["unit"]).astype("object")
-    is_placebo = idx.map(defining["placebo"]).eq(True) & (out["DOSE"] == 0)
-    units = set(out.loc[out["DOSE"] > 0, "DOSEU"].dropna().astype(str))
+    # dose groups (doseflow.readout.groups)
+    by_dose = rec.sort_values(["USUBJID", "dose", "start"], ascending=[True, False, True], kind="mergesort")
+    largest = by_dose.groupby("USUBJID").head(1).set_index("USUBJID")
+    treated = out.loc[out["SAFFL"] == "Y", ["USUBJID", "ACTARM", "ARM"]].set_index("USUBJID")
+    arm = treated["ACTARM"].astype("object").where(treated["ACTARM"].notna(), treated["ARM"])
+    only_placebo = rec.groupby("USUBJID")["placebo"].all()
+    subjects_frame = pd.DataFrame({"arm": arm, "first": first["dose"].reindex(treated.index),
+                                   "max": largest["dose"].reindex(treated.index),
+                                   "unit": first["unit"].reindex(treated.index),
+                                   "placebo": only_placebo.reindex(treated.index).eq(True)})
+    units = set(rec.loc[rec["dose"] > 0, "unit"].dropna().astype(str))
     if len(units) > 1:
         raise DataError("ex variable EXDOSU", "one unit for the doses that define the groups", sorted(units),
                         "Dose levels cannot be ordered across units.")
-    safe = out["SAFFL"] == "Y"
-    if dose_by == "arm":
-        out["DOSE_GROUP"] = out["ACTARM"].where(safe)
-        arm_dose = out[safe].groupby("DOSE_GROUP")["DOSE"].max()
-        order = sorted(arm_dose.index, key=lambda a: (arm_dose[a], str(a)))
-        out["DOSE_LEVEL"] = out["DOSE_GROUP"].map({a: i for i, a in enumerate(order, start=1)}).astype("Int64")
-    else:
-        labels = [(_dose_label(d, u, p) if s else np.nan)
-                  for d, u, p, s in zip(out["DOSE"], out["DOSEU"], is_placebo, safe)]
-        out["DOSE_GROUP"] = pd.Series(labels, index=out.index, dtype="object")
-        key = out["DOSE"].where(safe)
-        levels = np.sort(key.dropna().unique())
-        out["DOSE_LEVEL"] = key.map({d: i for i, d in enumerate(levels, start=1)}).astype("Int64")
-        if is_placebo.any() and ((out["DOSE"] == 0) & ~is_placebo & safe).any():
-            raise DataError("ex variable EXTRT", "placebo for every 0 dose or for none", "a mix",
-                            "0-dose records of active and placebo treatment would share one level.")
+    groups, rule, group_notes, plan = assign_dose_groups(subjects_frame, dose_by)
+    notes.extend(group_notes)
+    out["DOSE"] = idx.map(groups["DOSE"]).astype(float)
+    out["DOSEU"] = idx.map(subjects_frame["unit"]).astype("object")
+    out["DOSE_GROUP"] = idx.map(groups["DOSE_GROUP"]).astype("object")
+    out["DOSE_LEVEL"] = pd.array(idx.map(groups["DOSE_LEVEL"]), dtype="Int64")
+    given = rec.assign(group=rec["USUBJID"].map(groups["DOSE_GROUP"]))
+    per_group = given.groupby(["group", "dose"]).size()
+    order = groups.drop_duplicates("DOSE_GROUP").sort_values("DOSE_LEVEL")["DOSE_GROUP"]
+    unit = next(iter(units), "")
+    if len(order):
+        notes.append("Doses given per group (EX records): " + "; ".join(
+            f"{g}: " + ", ".join(f"{format_dose(d, unit)} ({n})" for d, n in per_group[g].items())
+            for g in order) + ".")
     out["TRTDURD"] = (calendar_date(out["TRTEDT"]) - calendar_date(out["TRTSDT"])).dt.days + 1.0
 
     for target, name in (("TUMTYPE", tumour_type_var), ("PRIORLN", prior_lines_var), *((v, v) for v in extra_vars)):
@@ -349,53 +265,53 @@ def derive_adsl(
         notes.append(f"Tumour type ({tumour_type_var}) is not in DM or SUPPDM.")
     out = out[list(ADSL_COLUMNS) + [v for v in extra_vars if v not in ADSL_COLUMNS]]
     out.attrs["notes"] = notes
+    out.attrs["dose_groups"] = rule
+    out.attrs["dose_plan"] = plan
     return out
 
 
-def population_n(adsl: pd.DataFrame, by: str = "DOSE_GROUP", *, population: str | None = "SAFFL") -> pd.Series:
-    """Subjects per group of a population (default the safety population), in dose order.
+def derive_last_alive_date(adsl: pd.DataFrame, *, ae: pd.DataFrame | None = None,
+                           lb: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Add LSTALVDT, the last date each treated subject was known alive, to ADSL.
 
     Parameters
     ----------
     adsl : pandas.DataFrame
-        From :func:`derive_adsl`.
-    by : str
-        ADSL column defining the groups. Groups are ordered by their lowest DOSE_LEVEL
-        when ADSL has DOSE_LEVEL, then by label; a missing label is shown as "Missing".
-    population : str or None
-        ADSL flag column selecting the subjects (value "Y"); None for all subjects.
+        From :func:`derive_adsl` (USUBJID, TRTEDT).
+    ae, lb : pandas.DataFrame, optional
+        SDTM AE (AESTDTC, AEENDTC) and LB (LBDTC) when the folder has them.
 
     Returns
     -------
-    pandas.Series
-        Number of subjects, indexed by group label (str), in display order.
+    pandas.DataFrame
+        A copy of ``adsl`` with LSTALVDT (datetime64, the calendar day; NaT without any date).
 
-    Raises
-    ------
-    DataError
-        If ``by`` or ``population`` is not a column of ADSL.
+    Notes
+    -----
+    The latest of the AE start and end dates, the LB dates and the last dose date TRTEDT
+    (admiral's ADSL template ``ad_adsl.R``, ``derive_vars_extreme_event`` for LSTALVDT; a
+    partial date is completed to the first day of its period, ``highest_imputation = "M"``).
+    The DLT table uses it to tell who was followed to the end of the DLT window.
 
     Examples
     --------
-    >>> adsl = pd.DataFrame({"USUBJID": list("abcd"), "SAFFL": ["Y", "Y", "Y", "N"],
-    ...                      "DOSE_GROUP": ["2.4 mg/kg", "1.2 mg/kg", "2.4 mg/kg", None],
-    ...                      "DOSE_LEVEL": [2, 1, 2, None]})
-    >>> population_n(adsl).to_dict()
-    {'1.2 mg/kg': 1, '2.4 mg/kg': 2}
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "TRTEDT": pd.to_datetime(["2022-01-05", None])})
+    >>> ae = pd.DataFrame({"USUBJID": ["1", "1"], "AESTDTC": ["2022-01-03", "2022-02"], "AEENDTC": [None, None]})
+    >>> derive_last_alive_date(adsl, ae=ae)["LSTALVDT"].dt.strftime("%Y-%m-%d").tolist()
+    ['2022-02-01', nan]
     """
-    validate_columns(adsl, "adsl", ("USUBJID", by) + ((population,) if population else ()))
-    rows = adsl if population is None else adsl[adsl[population].astype(str).str.upper() == "Y"]
-    labels = group_labels(rows, by)
-    counts = labels.value_counts(sort=False)
-    if "DOSE_LEVEL" in rows.columns:
-        level = pd.to_numeric(rows["DOSE_LEVEL"], errors="coerce").groupby(labels.to_numpy()).min()
-        order = sorted(counts.index, key=lambda g: (np.inf if pd.isna(level.get(g)) else level.get(g), g))
-    else:
-        order = sorted(counts.index)
-    return counts.reindex(order).astype(int).rename("N")
-
-
-def group_labels(adsl: pd.DataFrame, by: str) -> pd.Series:
-    """The group label of each ADSL row as text; missing labels become "Missing"."""
-    labels = adsl[by].astype("object")
-    return labels.where(labels.notna(), "Missing").astype(str)
+    validate_columns(adsl, "adsl", ("USUBJID", "TRTEDT"))
+    ids = adsl["USUBJID"].astype(str)
+    parts = [pd.Series(calendar_date(adsl["TRTEDT"]).to_numpy(), index=ids.to_numpy())]
+    for frame, name, columns in ((ae, "ae", ("AESTDTC", "AEENDTC")), (lb, "lb", ("LBDTC",))):
+        if frame is None:
+            continue
+        for col in columns:
+            if col not in frame.columns:
+                continue
+            dt = parse_dtc(frame[col].reset_index(drop=True), impute="first", where=f"{name} column {col}")["dt"]
+            parts.append(pd.Series(calendar_date(dt).to_numpy(), index=frame["USUBJID"].astype(str).to_numpy()))
+    dates = pd.concat(parts).dropna()
+    out = adsl.copy()
+    out["LSTALVDT"] = ids.map(dates.groupby(level=0).max()).astype("datetime64[ns]").to_numpy()
+    return out

@@ -14,7 +14,7 @@ dose limit)::
     rs = "rs_onco"
 
     [population]
-    dose_by = "first_dose"  # "first_dose" | "max_dose" | "arm"
+    dose_by = "auto"        # "auto" | "first_dose" | "max_dose" | "arm"
     cycle_length_days = 21
     exposure_to = "last_dose"           # "last_dose" | "cycle_end"
 
@@ -25,6 +25,7 @@ dose limit)::
     incidence_threshold_pct = 10.0
     dlt_variable = "AEDLT"
     dlt_window_days = 21
+    dlt_evaluable = "window"            # "window" | "treated"
     lab_tests = ["PLT", "AST", "ALT"]
 
     [pk]
@@ -35,6 +36,8 @@ dose limit)::
     blq_last = "drop"
     specimens = ["PLASMA", "SERUM"]
     proportionality_level = 0.90
+    proportionality_cycles = "first"    # "first" | "all" (mixed model, random intercept per patient)
+    min_profile_samples = 3
 
     [efficacy]
     evaluator = "INVESTIGATOR"          # "INVESTIGATOR" | "INDEPENDENT ASSESSOR"
@@ -86,8 +89,10 @@ from typing import Any
 from doseflow.checks import check_choice, check_int, check_probability, check_real
 from doseflow.standards.ctcae import LAB_CRITERIA
 from doseflow.errors import ConfigError
+from doseflow.readout.groups import DOSE_BY
 from doseflow.readout.pk.options import AUC_METHODS, NCAOptions
-from doseflow.readout.safety_flags import RELATED_VALUES
+from doseflow.readout.safety.dlt import EVALUABLE_RULES
+from doseflow.readout.safety.flags import RELATED_VALUES
 
 __all__ = [
     "DatasetsConfig",
@@ -156,10 +161,12 @@ class PopulationConfig:
 
     Parameters
     ----------
-    dose_by : {"first_dose", "max_dose", "arm"}
-        What defines a subject's dose group (:func:`doseflow.readout.adsl.derive_adsl`):
-        the EXDOSE of the first dose (default; the dose a subject was enrolled at in an
-        escalation), the largest EXDOSE, or the actual arm (DM.ACTARM).
+    dose_by : {"auto", "first_dose", "max_dose", "arm"}
+        What defines a subject's dose group (:mod:`doseflow.readout.groups`). ``"auto"``
+        (default): the actual arm (DM.ACTARM), labelled by its dose when the arms are the
+        dose levels of an escalation, or the first dose when every subject is in one arm;
+        or always the EXDOSE of the first dose (the dose a subject was enrolled at), the
+        largest EXDOSE, or the actual arm.
     cycle_length_days : int >= 1
         Length of a treatment cycle, for the number of cycles started (default 21).
     exposure_to : {"last_dose", "cycle_end"}
@@ -168,12 +175,12 @@ class PopulationConfig:
         :func:`doseflow.readout.population.summarise_population`.
     """
 
-    dose_by: str = "first_dose"
+    dose_by: str = "auto"
     cycle_length_days: int = 21
     exposure_to: str = "last_dose"
 
     def __post_init__(self) -> None:
-        _set(self, "dose_by", check_choice(self.dose_by, "[population] dose_by", ("first_dose", "max_dose", "arm")))
+        _set(self, "dose_by", check_choice(self.dose_by, "[population] dose_by", DOSE_BY))
         _set(self, "cycle_length_days", check_int(self.cycle_length_days, "[population] cycle_length_days", minimum=1))
         _set(self, "exposure_to", check_choice(self.exposure_to, "[population] exposure_to", ("last_dose", "cycle_end")))
 
@@ -189,7 +196,7 @@ class SafetyConfig:
         dose (admiral ``derive_var_trtemfl`` ``end_window``; default 30).
     related_values : list of str
         AEREL values counted as related (case-insensitive; default
-        :data:`doseflow.readout.safety_flags.RELATED_VALUES`: possible, probable, related,
+        :data:`doseflow.readout.safety.flags.RELATED_VALUES`: possible, probable, related,
         definite and variants, as the WHO-UMC categories are usually dichotomised).
     missing_relationship : {"related", "not_related"}
         How an AE without AEREL is counted (default "related", ICH E2A's conservative rule).
@@ -200,6 +207,10 @@ class SafetyConfig:
         AE column or SUPPAE QNAM flagging DLTs "Y" (default "AEDLT"; SDTM has no standard).
     dlt_window_days : int >= 1
         DLT window, study days 1 to this (default 21: cycle 1 of a 21-day schedule).
+    dlt_evaluable : {"window", "treated"}
+        Who is DLT-evaluable: a treated patient followed to the end of the DLT window (last
+        date known alive on or after its last day) or who had a DLT (default), or every
+        treated patient (:func:`doseflow.readout.safety.dlt.tabulate_dlt`).
     lab_tests : list of str
         CTCAE-graded lab tests of the shift table (codes of :data:`doseflow.standards.ctcae.LAB_CRITERIA`).
     """
@@ -210,6 +221,7 @@ class SafetyConfig:
     incidence_threshold_pct: float = 10.0
     dlt_variable: str = "AEDLT"
     dlt_window_days: int = 21
+    dlt_evaluable: str = "window"
     lab_tests: tuple[str, ...] = ("PLT", "AST", "ALT")
 
     def __post_init__(self) -> None:
@@ -222,6 +234,7 @@ class SafetyConfig:
                                                          minimum=0.0, maximum=100.0))
         _set(self, "dlt_variable", _text(self.dlt_variable, w + "dlt_variable").upper())
         _set(self, "dlt_window_days", check_int(self.dlt_window_days, w + "dlt_window_days", minimum=1))
+        _set(self, "dlt_evaluable", check_choice(self.dlt_evaluable, w + "dlt_evaluable", EVALUABLE_RULES))
         tests = _strings(self.lab_tests, w + "lab_tests", upper=True)
         for t in tests:
             check_choice(t, w + "lab_tests", tuple(LAB_CRITERIA))
@@ -246,6 +259,14 @@ class PKConfig:
         PCSPEC values analysed (default ["PLASMA", "SERUM"]: blood matrices; urine is not NCA of concentrations).
     proportionality_level : float in (0, 1)
         Confidence level of the power-model slope CI (Smith et al. 2000; default 0.90).
+    proportionality_cycles : {"first", "all"}
+        Profiles of the dose-proportionality fit: cycle 1, the first dose, one per patient
+        (default; least squares), or every full profile of every cycle, with a random
+        intercept per patient (:mod:`doseflow.readout.pk.proportionality`).
+    min_profile_samples : int >= 1
+        Post-dose samples a profile needs for NCA (default 3); a cycle sampled only at its
+        peak and trough is summarised as concentrations at their nominal times
+        (:mod:`doseflow.readout.pk.sampling`).
     """
 
     time: str = "actual"
@@ -255,6 +276,8 @@ class PKConfig:
     blq_last: str | float = "drop"
     specimens: tuple[str, ...] = ("PLASMA", "SERUM")
     proportionality_level: float = 0.90
+    proportionality_cycles: str = "first"
+    min_profile_samples: int = 3
 
     def __post_init__(self) -> None:
         w = "[pk] "
@@ -263,6 +286,9 @@ class PKConfig:
         _set(self, "specimens", _strings(self.specimens, w + "specimens", upper=True))
         _set(self, "proportionality_level", check_probability(self.proportionality_level,
                                                               w + "proportionality_level"))
+        _set(self, "proportionality_cycles", check_choice(self.proportionality_cycles, w + "proportionality_cycles",
+                                                          ("first", "all")))
+        _set(self, "min_profile_samples", check_int(self.min_profile_samples, w + "min_profile_samples", minimum=1))
         for name in ("blq_first", "blq_middle", "blq_last"):
             try:
                 NCAOptions(**{name: getattr(self, name)})
@@ -274,7 +300,7 @@ class PKConfig:
     def nca_options(self) -> NCAOptions:
         """The :class:`~doseflow.readout.pk.options.NCAOptions` these settings give."""
         return NCAOptions(auc_method=self.auc_method, blq_first=self.blq_first, blq_middle=self.blq_middle,
-                          blq_last=self.blq_last)
+                          blq_last=self.blq_last, min_profile_samples=self.min_profile_samples)
 
 
 @dataclass(frozen=True, slots=True)

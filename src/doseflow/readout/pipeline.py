@@ -2,10 +2,14 @@
 
 :func:`run_readout` reads the folder once (:func:`doseflow.cdisc.read_sdtm`), derives ADSL
 once (:func:`doseflow.readout.adsl.derive_adsl`) and runs each analysis whose domains are
-present. A missing optional domain (AE, LB, PC, RS, TR) skips its analyses with a note,
-never an exception; DM and EX are required unless the folder has an ADaM ADSL. Bad data (a
-value that breaks its specification) still raises :class:`~doseflow.errors.DataError`: a
-readout is not made from data that cannot be read.
+present. Before anything, every subject of every SDTM dataset must be a subject of DM (or the
+ADaM ADSL): an unknown or misspelled USUBJID is an error at its file row. A missing optional
+domain (AE, LB, PC, RS, TR) skips its analyses with a note, never an exception (without AE the
+overview still counts the deaths of DM); DM and EX are required unless the folder has an ADaM
+ADSL. Bad data (a value that breaks its specification) raises
+:class:`~doseflow.errors.DataError` naming file, row, column and value: a readout is not made
+from data that cannot be read. The tables are by dose group (the actual arm, or the dose level
+of an escalation; :mod:`doseflow.readout.groups`); pooled figures leave placebo out.
 
 ADaM input: when the folder holds the sponsor's ADaM ADSL, ADAE, ADRS, ADTTE or ADPC (and
 ``[adam] use`` lists it, as by default), the sponsor's derivation wins for its analyses,
@@ -21,18 +25,20 @@ Order of the results (each a :class:`~doseflow.readout.result.AnalysisResult`):
 1. population: analysis sets; characteristics and exposure;
 2. safety: AE overview; TEAE and TRAE incidence by SOC and preferred term; the most
    common TRAEs (preferred terms above the incidence threshold); grade >= 3 TEAEs and
-   TRAEs; DLTs and the MTD statement; laboratory CTCAE shifts;
-3. pk, per analyte: NCA, summary by dose, dose proportionality (two or more doses),
-   mean concentration-time figure;
+   TRAEs; DLTs, the DLT rate and the MTD by the design's 3+3 rule; laboratory CTCAE shifts;
+3. pk, per analyte (:mod:`doseflow.readout.pipeline_pk`): NCA per profile with its sampling
+   design, summary by cycle and dose group, concentrations of peak-and-trough cycles, dose
+   proportionality (two or more doses), cycle-1 mean concentration-time figure, the records
+   not used;
 4. efficacy: BOR with and without confirmation, ORR/DCR with exact CIs, duration of
-   response, PFS (Kaplan-Meier median with the CI on both the log and log-log scale),
-   waterfall, spider and swimmer plots.
+   response, PFS (Kaplan-Meier median with the CI on both the log and log-log scale), the
+   RS records not used, waterfall, spider and swimmer plots.
 
-The efficacy population is the treated subjects (SAFFL "Y") who did not receive placebo
-and, when ``[efficacy] evaluable_min_dose`` is set, whose dose is at least that; the
-response-evaluable subset has at least ``min_post_baseline`` usable overall responses.
-PFS and duration of response use the efficacy population (a subject without an adequate
-assessment is censored on day 1, FDA 2018 Appendix 1).
+The efficacy population is the treated subjects (SAFFL "Y") of every arm, placebo included and
+shown beside the active arms, and, when ``[efficacy] evaluable_min_dose`` is set, whose dose is
+at least that; the response-evaluable subset has at least ``min_post_baseline`` usable overall
+responses. PFS and duration of response use the efficacy population (a subject without an
+adequate assessment is censored on day 1, FDA 2018 Appendix 1).
 """
 
 from __future__ import annotations
@@ -43,8 +49,9 @@ from pathlib import Path
 from doseflow.cdisc import read_sdtm
 from doseflow.errors import ConfigError, DataError
 from doseflow.readout.adam import adae_to_safety, adpc_concentrations, adsl_from_adam
-from doseflow.readout.adsl import derive_adsl
+from doseflow.readout.adsl import derive_adsl, derive_last_alive_date
 from doseflow.readout.config import ADAM_DATASETS, ReadoutConfig
+from doseflow.readout.inputs import validate_subjects
 from doseflow.readout.pipeline_results import (
     AnalysisSetsResult,
     FigureResult,
@@ -52,7 +59,8 @@ from doseflow.readout.pipeline_results import (
     ReadoutItem,
     TimeToEventResult,
 )
-from doseflow.readout.pipeline_steps import run_efficacy, run_pk, run_safety, tabulate_analysis_sets
+from doseflow.readout.pipeline_pk import run_pk
+from doseflow.readout.pipeline_steps import run_efficacy, run_safety, tabulate_analysis_sets
 from doseflow.readout.pk import derive_pk_concentrations
 from doseflow.readout.population import summarise_population
 from doseflow.readout.result import AnalysisResult
@@ -87,6 +95,22 @@ def _adam_inputs(data, cfg: ReadoutConfig, note: Callable[[str], None]) -> dict:
 
 def _file(data, domain: str) -> str:
     return data.files[data.chosen[domain]].path.name
+
+
+def _check_subjects(data, reference: str) -> None:
+    """Every USUBJID of the SDTM datasets used is a subject of ``reference`` (dm or adsl).
+
+    Parent domains are checked before their SUPP-- datasets, so a subject spelled differently in AE
+    is reported at its AE row, not at the SUPPAE record that no longer finds its parent.
+    """
+    known = data.datasets[data.chosen[reference]]["USUBJID"].dropna().astype(str)
+    ref_file = _file(data, reference)
+    stems = sorted((stem for dom, stem in data.chosen.items() if dom != reference and dom not in ADAM_DATASETS),
+                   key=lambda st: (st.startswith("supp"), st))
+    for stem in stems:
+        frame = data.datasets[stem]
+        if "USUBJID" in frame.columns:
+            validate_subjects(frame, stem, known, reference=f"{reference.upper()} ({ref_file})")
 
 
 def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
@@ -135,7 +159,7 @@ def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
     ...                               "S,EX,2,1,DRUG,2.4,mg/kg,2022-02-01,2022-02-01\\n")
     >>> r = run_readout(d)
     >>> [i.name for i in r.items], r.get("population_sets").to_dict()["n_treated"], r.inputs["subjects"]
-    (['population_sets', 'population_characteristics'], 2, 'SDTM DM, EX (dm.csv, ex.csv)')
+    (['population_sets', 'population_characteristics', 'safety_overview'], 2, 'SDTM DM, EX (dm.csv, ex.csv)')
     """
     cfg = config if config is not None else ReadoutConfig()
     if not isinstance(cfg, ReadoutConfig):
@@ -157,6 +181,9 @@ def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
     step(0)
     data = read_sdtm(sdtm_dir, prefer=cfg.datasets.prefer or None)
     adam = _adam_inputs(data, cfg, notes.append)
+    reference = "adsl" if "adsl" in adam else "dm"
+    if reference in data.chosen:
+        _check_subjects(data, reference)
     unused = {d for name in adam for d in _REPLACES.get(name, ())}
     optional = {name: data.domain(name, with_supp=name == "ae") for name in ("ae", "lb", "pc", "rs", "tr")
                 if not ((name == "ae" and "adae" in adam) or (name == "pc" and "adpc" in adam))}
@@ -170,6 +197,8 @@ def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
         adsl = derive_adsl(dm, ex, ds=data.domain("ds"), suppdm=data.domain("suppdm"), dose_by=cfg.population.dose_by)
         inputs["subjects"] = f"SDTM DM, EX ({_file(data, 'dm')}, {_file(data, 'ex')})"
     notes.extend(adsl.attrs.get("notes", []))
+    if "LSTALVDT" not in adsl.columns:
+        adsl = derive_last_alive_date(adsl, ae=optional.get("ae"), lb=optional["lb"])
     step(2)
     add("population_characteristics",
         summarise_population(adsl, cycle_length_days=cfg.population.cycle_length_days,
@@ -194,7 +223,8 @@ def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
         conc = adpc_concentrations(adam["adpc"], adsl, time=cfg.pk.time, specimens=cfg.pk.specimens)
         notes.extend(conc.attrs.get("notes", []))
         inputs["pk"] = f"ADaM ADPC ({_file(data, 'adpc')})"
-        n_pk = run_pk(conc, None, cfg, add, notes.append, source=f"the sponsor's ADaM ADPC ({_file(data, 'adpc')}), "
+        n_pk = run_pk(conc, adsl, None, cfg, add, notes.append, file=_file(data, "adpc"),
+                      source=f"the sponsor's ADaM ADPC ({_file(data, 'adpc')}), "
                       "concentrations and relative times as derived by the sponsor")
     elif optional["pc"] is None:
         notes.append("PK: no PC dataset, so no NCA was done.")
@@ -204,7 +234,8 @@ def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
     else:
         conc = derive_pk_concentrations(optional["pc"], ex, adsl, time=cfg.pk.time, specimens=cfg.pk.specimens)
         inputs["pk"] = f"SDTM PC, EX ({_file(data, 'pc')}, {_file(data, 'ex')})"
-        n_pk = run_pk(conc, ex, cfg, add, notes.append, source="SDTM PC and EX (doseflow.readout.pk.concentrations)")
+        n_pk = run_pk(conc, adsl, ex, cfg, add, notes.append, file=_file(data, "pc"),
+                      source="SDTM PC and EX (doseflow.readout.pk.concentrations)")
     step(5)
     section[0] = "efficacy"
     endpoints: dict[str, str] = {}

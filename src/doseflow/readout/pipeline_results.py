@@ -17,7 +17,7 @@ import pandas as pd
 from doseflow.readout.config import ReadoutConfig
 from doseflow.readout.result import AnalysisResult, to_json_ready
 
-__all__ = ["AnalysisSetsResult", "TimeToEventResult", "FigureResult", "ReadoutItem", "Readout"]
+__all__ = ["AnalysisSetsResult", "TimeToEventResult", "FigureResult", "RecordsResult", "ReadoutItem", "Readout"]
 
 
 @dataclass(frozen=True)
@@ -29,16 +29,20 @@ class AnalysisSetsResult(AnalysisResult):
     sets : pandas.DataFrame
         ``set``, ``n`` (subjects; NaN when the set could not be formed) and ``definition``.
     dose_levels : pandas.DataFrame
-        ``level`` (1-based), ``label``, ``dose``, ``unit``, ``placebo`` (bool), ``n``
-        (safety population).
+        One row per dose group: ``level`` (1-based), ``label``, ``dose`` (the dose level;
+        0 for placebo; NaN for an arm that is not one dose), ``unit``, ``placebo`` (bool),
+        ``n`` (safety population).
     efficacy_definition : dict
         ``min_dose``, ``unit`` (None without a dose limit) and ``min_post_baseline``.
+    dose_plan : bool
+        Whether the active groups are the dose levels of an escalation (else arms).
     """
 
     sets: pd.DataFrame
     dose_levels: pd.DataFrame
     efficacy_definition: dict[str, Any]
-    title: str = "Analysis sets and dose levels"
+    dose_plan: bool = False
+    title: str = "Analysis sets and dose groups"
     methods: str = ""
     notes: tuple[str, ...] = ()
 
@@ -52,6 +56,7 @@ class AnalysisSetsResult(AnalysisResult):
         return to_json_ready({"n_subjects": n["dm"], "n_treated": n["safety"], "n_efficacy": n["efficacy"],
                               "n_response_evaluable": n["response"], "n_pk": n["pk"],
                               "dose_levels": self.dose_levels.to_dict(orient="records"),
+                              "groups_are_dose_levels": self.dose_plan,
                               "efficacy_population": self.efficacy_definition})
 
 
@@ -131,6 +136,30 @@ class FigureResult(AnalysisResult):
 
     def to_dict(self) -> dict:
         return to_json_ready(self.summary_values)
+
+
+@dataclass(frozen=True)
+class RecordsResult(AnalysisResult):
+    """Input records an analysis did not use, each with its file, line and reason (never a silent drop).
+
+    Attributes
+    ----------
+    records : pandas.DataFrame
+        One row per record: ``file``, ``row`` (the file's line), USUBJID, the record's key
+        variables, and ``reason``.
+    """
+
+    records: pd.DataFrame
+    title: str = "Records not used"
+    methods: str = ""
+    notes: tuple[str, ...] = ()
+
+    def table(self) -> pd.DataFrame:
+        return self.records
+
+    def to_dict(self) -> dict:
+        reasons = self.records["reason"].astype(str).str.split(" (", regex=False).str[0]
+        return to_json_ready({"n": len(self.records), "by_reason": reasons.value_counts().to_dict()})
 
 
 @dataclass(frozen=True)

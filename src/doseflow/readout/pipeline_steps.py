@@ -9,7 +9,6 @@ methods text (which says the sponsor's flags were used), never the analysis rule
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any
 
@@ -18,7 +17,6 @@ import pandas as pd
 
 from doseflow.errors import ConfigError
 from doseflow.readout.adam import adrs_best_response, adtte_frame, describe_adae_methods
-from doseflow.readout.dlt import tabulate_dlt
 from doseflow.readout.efficacy import (
     CensoringRules,
     derive_best_overall_response,
@@ -30,24 +28,16 @@ from doseflow.readout.efficacy import (
     tabulate_response_rates,
 )
 from doseflow.readout.efficacy.figures import plot_spider, plot_swimmer, plot_waterfall
-from doseflow.readout.labs import tabulate_lab_shift
-from doseflow.readout.pipeline_results import AnalysisSetsResult, FigureResult, TimeToEventResult
-from doseflow.readout.pk import compute_dose_proportionality, compute_nca, tabulate_pk_summary
-from doseflow.readout.pk.figures import plot_mean_concentration
+from doseflow.readout.groups import compute_dose_plan, placebo_groups
+from doseflow.readout.pipeline_results import AnalysisSetsResult, FigureResult, RecordsResult, TimeToEventResult
 from doseflow.readout.result import format_n_pct
-from doseflow.readout.safety import summarise_ae_overview, tabulate_ae_incidence
+from doseflow.readout.safety import summarise_ae_overview, tabulate_ae_incidence, tabulate_dlt, tabulate_lab_shift
 
-__all__ = ["run_safety", "run_pk", "run_efficacy", "select_efficacy_population", "tabulate_analysis_sets"]
+__all__ = ["run_safety", "run_efficacy", "select_efficacy_population", "tabulate_analysis_sets"]
 
-_PK_SUMMARY = ("CMAX", "TMAX", "AUCLST", "AUCIFO", "LAMZHL")
-_PK_PROPORTIONALITY = ("CMAX", "AUCLST", "AUCIFO")
 _OVERVIEW_RULES = (" Serious: AESER 'Y'. Leading to death: AEOUT 'FATAL' or AESDTH 'Y'. Leading to discontinuation: "
                    "AEACN 'DRUG WITHDRAWN'. Deaths: ADSL DTHDT present, any cause. Categories follow ICH E3 section "
                    "12.2-12.3; each subject is counted once per category.")
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "x"
 
 
 def run_safety(ae, lb, adsl, cfg, add, note, *, adae_source: str | None = None) -> None:
@@ -61,7 +51,9 @@ def run_safety(ae, lb, adsl, cfg, add, note, *, adae_source: str | None = None) 
     opts = {"window_days": s.teae_window_days, "related_values": s.related_values,
             "missing_relationship": s.missing_relationship}
     if ae is None:
-        note("Safety: no AE dataset, so AE, TRAE and DLT tables were not produced.")
+        note("Safety: no AE dataset, so AE, TRAE and DLT tables were not produced; the overview counts deaths "
+             "from DM.")
+        add("safety_overview", summarise_ae_overview(None, adsl, **opts))
     elif not {"AGRADE", "AETOXGR", "AESEV"} & set(ae.columns):
         note("Safety: AE has neither AETOXGR nor AESEV, so AE tables were not produced.")
     else:
@@ -93,7 +85,8 @@ def run_safety(ae, lb, adsl, cfg, add, note, *, adae_source: str | None = None) 
         add("safety_grade3_teae", table("TEAE", grade_min=3))
         if related:
             add("safety_grade3_trae", table("TRAE", grade_min=3))
-        dlt = tabulate_dlt(ae, adsl, dlt_var=s.dlt_variable, window_days=s.dlt_window_days)
+        dlt = tabulate_dlt(ae, adsl, dlt_var=s.dlt_variable, window_days=s.dlt_window_days,
+                           evaluable=s.dlt_evaluable)
         if adae_source is not None:
             dlt = replace(dlt, methods=dlt.methods + f" Input: the sponsor's ADAE ({adae_source}); AE start dates are "
                           "its ASTDT (the sponsor's imputation) where present.")
@@ -104,85 +97,57 @@ def run_safety(ae, lb, adsl, cfg, add, note, *, adae_source: str | None = None) 
         add("safety_lab_shift", tabulate_lab_shift(lb, adsl, tests=s.lab_tests, window_days=s.teae_window_days))
 
 
-def run_pk(conc, ex, cfg, add, note, *, source: str) -> int | None:
-    """NCA per analyte from a concentration frame; returns the subjects with a measurable profile (None: no PK).
-
-    ``conc`` comes from :func:`~doseflow.readout.pk.derive_pk_concentrations` (SDTM PC + EX)
-    or :func:`~doseflow.readout.adam.adpc_concentrations` (ADaM ADPC); ``source`` names it in
-    the methods.
-    """
-    used = conc[~conc["excluded"].astype(bool)]
-    if used.empty:
-        note(f"PK: no concentration record is usable for NCA (specimens {', '.join(cfg.pk.specimens)}, non-placebo "
-             "doses).")
-        return None
-    if ex is not None and "EXTRT" in ex.columns and ex["EXTRT"].nunique() > 1:
-        note("PK: EX has several treatments (" + ", ".join(sorted(map(str, ex["EXTRT"].dropna().unique())))
-             + "); every non-zero dose is taken as a dose of the analytes in PC.")
-    subjects: set[str] = set()
-    for analyte in sorted(used["analyte"].dropna().astype(str).unique()):
-        a = conc[conc["analyte"].astype(str) == analyte]
-        key = _slug(analyte)
-        nca = compute_nca(a, cfg.pk.nca_options())
-        nca = replace(nca, title=f"Non-compartmental analysis: {analyte}",
-                      methods=f"Input: {source}. " + nca.methods)
-        add(f"pk_nca_{key}", nca)
-        subjects |= set(nca.profiles.loc[nca.profiles["CMAX"] > 0, "USUBJID"].astype(str))
-        present = set(nca.parameters["PPTESTCD"])
-        summary = tabulate_pk_summary(nca, by="dose", parameters=[c for c in _PK_SUMMARY if c in present])
-        add(f"pk_summary_{key}", replace(summary, title=f"Summary of PK parameters by dose: {analyte}"))
-        doses = pd.to_numeric(nca.profiles["dose"], errors="coerce").dropna().unique()
-        if len(doses) >= 2:
-            dp = compute_dose_proportionality(nca, [c for c in _PK_PROPORTIONALITY if c in present],
-                                              level=cfg.pk.proportionality_level)
-            add(f"pk_proportionality_{key}", replace(dp, title=f"Dose proportionality (power model): {analyte}"))
-        else:
-            note(f"PK {analyte}: one dose level ({', '.join(f'{d:g}' for d in doses)}), so dose proportionality "
-                 "was not assessed.")
-        drawn = a[~a["excluded"].astype(bool)]
-        tcol = "time_nominal" if drawn["time_nominal"].notna().all() else "time"
-        stats = drawn.groupby("dose")["USUBJID"].nunique()
-        add(f"pk_mean_concentration_{key}", FigureResult(
-            data=drawn.groupby(["dose", tcol])["conc"].agg(["count", "mean", "std"]).reset_index()
-            .rename(columns={tcol: "time (h)", "count": "n", "mean": "mean conc", "std": "SD"}),
-            plot=lambda d=drawn, t=tcol: plot_mean_concentration(d, by="dose", time=t),
-            summary_values={"analyte": analyte, "subjects_by_dose": {f"{k:g}": int(v) for k, v in stats.items()}},
-            title=f"Mean concentration-time profiles by dose: {analyte}",
-            methods="Arithmetic mean (SD) and geometric mean concentration by dose and "
-                    f"{'nominal' if tcol == 'time_nominal' else 'actual'} time; BLQ samples count as 0 in the "
-                    "arithmetic mean and are left off the log scale (doseflow.readout.pk.figures)."))
-    return len(subjects)
-
-
 def select_efficacy_population(adsl: pd.DataFrame, cfg) -> tuple[pd.DataFrame, str]:
-    """Treated subjects without placebo (at >= ``evaluable_min_dose`` when set), and the words defining them."""
+    """Treated subjects of every arm (at >= ``evaluable_min_dose`` when set), and the words defining them.
+
+    Placebo arms are in the population and shown beside the active arms (issue 7: they were
+    left out of the efficacy tables); the pooled figures leave them out ("All active").
+    """
     e = cfg.efficacy
-    treated = adsl[adsl["SAFFL"].astype(str).eq("Y")]
-    placebo = treated["DOSE_GROUP"].astype(str).eq("Placebo") | treated["DOSE"].eq(0)
-    pop = treated[~placebo]
-    words = "treated subjects (SAFFL Y) who did not receive placebo"
+    pop = adsl[adsl["SAFFL"].astype(str).eq("Y")]
+    words = "treated subjects (SAFFL Y) of every arm"
     if e.evaluable_min_dose is not None:
-        units = sorted(set(pop["DOSEU"].dropna().astype(str)))
+        units = sorted(set(pop.loc[pop["DOSE"] > 0, "DOSEU"].dropna().astype(str)))
         if units and e.evaluable_dose_unit.lower() not in {u.lower() for u in units}:
             raise ConfigError("[efficacy] evaluable_dose_unit", "the dose unit of the data (EX.EXDOSU: "
                               + ", ".join(units) + ")", e.evaluable_dose_unit)
         tol = 1e-9 * max(1.0, e.evaluable_min_dose)
         pop = pop[pop["DOSE"] >= e.evaluable_min_dose - tol]
-        words += f" at doses >= {e.evaluable_min_dose:g} {e.evaluable_dose_unit}"
+        words = f"treated subjects (SAFFL Y) at doses >= {e.evaluable_min_dose:g} {e.evaluable_dose_unit}"
     return pop.reset_index(drop=True), words
 
 
-def _tte(adtte, label, cfg, methods) -> TimeToEventResult:
+def _tte(adtte, label, cfg, methods, placebo: set[str]) -> TimeToEventResult:
+    """Kaplan-Meier of an endpoint: pooled (active arms only when there is placebo) and by dose group."""
     e = cfg.efficacy
-    overall = {k: estimate_km(adtte, conf_type=k, alpha=e.alpha) for k in ("log", "log-log")}
+    in_group = adtte["DOSE_GROUP"].astype(str) if "DOSE_GROUP" in adtte.columns else pd.Series("", index=adtte.index)
+    pooled = adtte[~in_group.isin(placebo)]
+    name = "All active" if placebo & set(in_group) else "All"
+    if pooled.empty:  # every record is on placebo: the pooled estimate is of them, and says so
+        pooled, name = adtte, "All (placebo only)"
+    overall = {k: _relabel(estimate_km(pooled, conf_type=k, alpha=e.alpha), name) for k in ("log", "log-log")}
     groups = adtte["DOSE_GROUP"].dropna().nunique() if "DOSE_GROUP" in adtte.columns else 0
     by_group = estimate_km(adtte, by="DOSE_GROUP", conf_type=e.conf_type, alpha=e.alpha,
                            title=f"Kaplan-Meier estimate of {label} by dose group") if groups > 1 else None
     km = overall[e.conf_type]
     return TimeToEventResult(adtte=adtte, overall=overall, by_group=by_group, conf_type=e.conf_type,
                              title=f"{label}: Kaplan-Meier median with {100 * (1 - e.alpha):g}% CIs (log and "
-                                   "log-log scales)", methods=methods + " " + km.methods,
+                                   "log-log scales)", methods=methods + " " + km.methods
+                             + {"All active": " The pooled estimate leaves placebo out.",
+                                "All (placebo only)": " Every record is on placebo."}.get(name, ""),
                              notes=tuple(adtte.attrs.get("notes", ())) + km.notes)
+
+
+def _relabel(km, name: str):
+    """A one-group Kaplan-Meier result named ``name`` instead of "All"."""
+    return replace(km, data=km.data.assign(GROUP=name), km_table=km.km_table.assign(GROUP=name),
+                   fitters={name: f for f in km.fitters.values()})
+
+
+def _rs_excluded(excluded: pd.DataFrame, source: str | None) -> pd.DataFrame:
+    """The RS records the BOR did not use, as the excluded-records table shows them."""
+    out = excluded.rename(columns={"ROW": "row", "REASON": "reason"}).sort_values("row", kind="mergesort")
+    return pd.concat([pd.DataFrame({"file": [source] * len(out)}, index=out.index), out], axis=1)
 
 
 def _has_param(frame, param: str) -> bool:
@@ -211,6 +176,7 @@ def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtt
     if pop.empty:
         note(f"Efficacy: no subject in the efficacy population ({words}).")
         return 0, None
+    placebo = placebo_groups(pop)
     rs_name = files[chosen["rs"]].path.name if rs is not None else None
     src = {"evaluator": e.evaluator, "unknown_response": e.unknown_response, "source": rs_name}
     rules = CensoringRules(death_window_days=e.death_window_days)
@@ -223,12 +189,14 @@ def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtt
             bor = adrs_best_response(adrs, pop, param=param, reference=e.reference)
             used[f"bor_{label}"] = f"ADaM ADRS {param} ({adrs.attrs.get('source', 'adrs')})"
         elif rs is not None:
-            bor = derive_best_overall_response(rs, pop, confirmation=confirmed, **bor_opts, **src)
+            bor = derive_best_overall_response(rs, pop, confirmation=confirmed, **bor_opts, **src,
+                                               excluded_where="tables/efficacy_excluded_records.csv")
             used[f"bor_{label}"] = f"SDTM RS ({rs_name})"
         else:
             note(f"Efficacy: ADRS has no PARAMCD {param} and there is no RS, so the {label} best overall response "
                  "was not produced.")
             continue
+        bor = replace(bor, placebo=tuple(placebo))
         bors[confirmed] = bor
         add(f"efficacy_bor_{label}", replace(bor, title=f"Best overall response (RECIST 1.1), "
                                              f"{'confirmation required' if confirmed else 'without confirmation'}"
@@ -238,13 +206,13 @@ def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtt
     if bor is not None:
         k = e.min_post_baseline
         rates = tabulate_response_rates(bor, bor.data, population=(lambda d: d["N_ASSESS"] >= k) if k else None,
-                                        alpha=e.alpha)
+                                        alpha=e.alpha, placebo=placebo)
         evaluable = f"{words}, with >= {k} usable post-baseline overall response(s)" if k else words
         add("efficacy_response_rates", replace(
             rates, title="Objective response and disease control rates, response-evaluable population",
             methods=rates.methods + f" Response-evaluable population: {evaluable}."
             + (" Responses confirmed (RECIST 1.1 sec. 4.4)." if e.confirmation else " Responses not confirmed.")))
-        n_eval = int(rates.data["N"].iloc[-1])
+        n_eval = len(rates.subjects)
     if _has_param(adtte, p.dor_param):
         dor, dor_methods = adtte_frame(adtte, pop, param=p.dor_param), _adtte_methods(p.dor_param, adtte.attrs.get(
             "source", "adtte"))
@@ -262,7 +230,7 @@ def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtt
         note("Efficacy: no responder, so duration of response was not estimated.")
         used.pop("dor", None)
     else:
-        add("efficacy_dor", _tte(dor, "Duration of response", cfg, dor_methods))
+        add("efficacy_dor", _tte(dor, "Duration of response", cfg, dor_methods, placebo))
     if _has_param(adtte, p.pfs_param):
         pfs = adtte_frame(adtte, pop, param=p.pfs_param)
         pfs_methods = _adtte_methods(p.pfs_param, adtte.attrs.get("source", "adtte")) + f" Population: {words}."
@@ -279,7 +247,12 @@ def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtt
         pfs = None
         note(f"Efficacy: ADTTE has no PARAMCD {p.pfs_param} and there is no RS, so PFS was not estimated.")
     if pfs is not None:
-        add("efficacy_pfs", _tte(pfs, "Progression-free survival", cfg, pfs_methods))
+        add("efficacy_pfs", _tte(pfs, "Progression-free survival", cfg, pfs_methods, placebo))
+    if bor is not None and len(bor.excluded):
+        add("efficacy_excluded_records", RecordsResult(
+            records=_rs_excluded(bor.excluded, rs_name), title="Overall response records not used",
+            methods="Every RS record of the evaluator that the best overall response did not use, with its file "
+                    "line and the reason (RECIST 1.1 sec. 4.4.1; doseflow.readout.efficacy.recist)."))
     if bor is not None:
         assessed = bor.data[["USUBJID", "AVALC", "N_ASSESS"] + [c for c in ("DOSE_GROUP",) if c in bor.data]]
         add("efficacy_swimmer", FigureResult(
@@ -292,6 +265,12 @@ def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtt
     else:
         changes = derive_tumour_change(tr, pop, evaluator=e.evaluator, reference=e.reference,
                                        source=files[chosen["tr"]].path.name)
+        outside = ~changes["USUBJID"].isin(pop["USUBJID"])
+        if outside.any():
+            note(f"Efficacy: {changes.loc[outside, 'USUBJID'].nunique()} subject(s) with tumour measurements in "
+                 f"{files[chosen['tr']].path.name} are not in the efficacy population ({words}); their "
+                 f"{int(outside.sum())} visit(s) are not in the waterfall and spider plots.")
+            changes = changes[~outside].reset_index(drop=True)
         best = derive_best_percent_change(changes, pop)
         shown = best.merge(bor.data[["USUBJID", "AVALC"]], on="USUBJID", how="left") if bor is not None else best
         tumour_methods = ("Sum of target-lesion diameters and percent change from baseline (RECIST 1.1 sec. 4.2-4.3, "
@@ -310,15 +289,23 @@ def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtt
 
 
 def tabulate_analysis_sets(adsl, cfg, n_pk, n_eff, n_eval, *, subjects_from: str = "DM") -> AnalysisSetsResult:
-    """Subjects per analysis set and per treated dose level (the first item of the readout)."""
+    """Subjects per analysis set and per treated dose group (the first item of the readout).
+
+    A group's ``dose`` is its dose level when the groups are the dose levels of an escalation
+    (:func:`doseflow.readout.groups.compute_dose_plan`), 0 for placebo, and missing for arms
+    that are not one dose (their doses are listed in the notes).
+    """
     e = cfg.efficacy
     safe = adsl[adsl["SAFFL"].astype(str).eq("Y")]
-    lv = safe.groupby("DOSE_LEVEL").agg(label=("DOSE_GROUP", "first"), dose=("DOSE", "max"),
-                                        unit=("DOSEU", "first"), n=("USUBJID", "size")).reset_index()
-    lv = lv.rename(columns={"DOSE_LEVEL": "level"})
-    lv["placebo"] = lv["label"].astype(str).eq("Placebo") | lv["dose"].eq(0)
-    eff_words = ("treated, no placebo" + (f", dose >= {e.evaluable_min_dose:g} {e.evaluable_dose_unit}"
-                                          if e.evaluable_min_dose is not None else ""))
+    plan = compute_dose_plan(adsl)
+    placebo = placebo_groups(adsl)
+    amounts = {lv.label: lv.amount for lv in plan} if plan is not None else {}
+    lv = safe.groupby("DOSE_LEVEL").agg(label=("DOSE_GROUP", "first"), unit=("DOSEU", "first"),
+                                        n=("USUBJID", "size")).reset_index().rename(columns={"DOSE_LEVEL": "level"})
+    lv["placebo"] = lv["label"].astype(str).isin(placebo)
+    lv["dose"] = [0.0 if p else amounts.get(str(g), np.nan) for g, p in zip(lv["label"], lv["placebo"])]
+    eff_words = ("treated, every arm" if e.evaluable_min_dose is None else
+                 f"treated, dose >= {e.evaluable_min_dose:g} {e.evaluable_dose_unit}")
     adam = subjects_from != "DM"
     sets = pd.DataFrame([
         ("dm", f"Subjects in {'ADSL' if adam else 'DM'}", len(adsl),
@@ -333,14 +320,17 @@ def tabulate_analysis_sets(adsl, cfg, n_pk, n_eff, n_eval, *, subjects_from: str
     per_level = "; ".join(f"level {int(r.level)} {r.label}: {format_n_pct(int(r.n), len(safe))}"
                           for r in lv.itertuples())
     dose_words = ("ADSL TRT01A and its dose (doseflow.readout.adam)" if adam else
-                  f"{cfg.population.dose_by.replace('_', ' ')} (doseflow.readout.adsl)")
+                  adsl.attrs.get("dose_groups", f"{cfg.population.dose_by.replace('_', ' ')}")
+                  + " (doseflow.readout.groups)")
     return AnalysisSetsResult(
         sets=sets, dose_levels=lv[["level", "label", "dose", "unit", "placebo", "n"]],
         efficacy_definition={"min_dose": e.evaluable_min_dose, "unit": e.evaluable_dose_unit,
                              "min_post_baseline": e.min_post_baseline, "confirmation": e.confirmation},
+        dose_plan=plan is not None,
         methods=("Safety population: the sponsor's ADSL SAFFL" if adam else
                  "Safety population: subjects with at least one valid dose (admiral ADSL SAFFL)")
-        + f"; dose levels by {dose_words}. Efficacy population: treated subjects without placebo"
+        + f"; dose groups by {dose_words}. Efficacy population: treated subjects of every arm"
         + (f" at >= {e.evaluable_min_dose:g} {e.evaluable_dose_unit}" if e.evaluable_min_dose is not None else "")
-        + "; response-evaluable: with a usable post-baseline overall response (RECIST 1.1).",
-        notes=(f"Treated per dose level: {per_level}.",) if len(lv) else ())
+        + "; response-evaluable: with a usable post-baseline overall response (RECIST 1.1). Pooled figures leave "
+        "placebo out (\"All active\") when there is a placebo group.",
+        notes=(f"Treated per dose group: {per_level}.",) if len(lv) else ())

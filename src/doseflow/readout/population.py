@@ -14,12 +14,11 @@ import numpy as np
 import pandas as pd
 
 from doseflow.checks import check_choice, check_int
-from doseflow.readout.adsl import group_labels, population_n, validate_columns
+from doseflow.readout.groups import OVERALL, group_labels, population_n
+from doseflow.readout.inputs import validate_columns
 from doseflow.readout.result import AnalysisResult, format_n_pct
 
 __all__ = ["PopulationResult", "summarise_population", "compute_cycles"]
-
-OVERALL = "Overall"
 
 
 def compute_cycles(duration_days, cycle_length_days: int = 21) -> np.ndarray:

@@ -50,6 +50,8 @@ import pandas as pd
 
 __all__ = ["AnalysisResult", "to_json_ready", "format_n_pct"]
 
+#: Days per month for presentation (365.25 / 12): times are kept in days and shown in months.
+
 
 def to_json_ready(value: Any) -> Any:
     """Return ``value`` with NumPy/pandas scalars made plain and NaN/NaT made None.

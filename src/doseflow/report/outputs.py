@@ -24,9 +24,12 @@ documented there, null where the data do not allow):
 Item names (files under tables/ and figures/): population_sets, population_characteristics,
 safety_overview, safety_teae, safety_trae, safety_common, safety_grade3_teae,
 safety_grade3_trae, safety_dlt, safety_lab_shift, pk_nca_<analyte>, pk_summary_<analyte>,
-pk_proportionality_<analyte>, pk_mean_concentration_<analyte>, efficacy_bor_confirmed,
-efficacy_bor_unconfirmed, efficacy_response_rates, efficacy_dor, efficacy_pfs,
-efficacy_swimmer, efficacy_waterfall, efficacy_spider (those whose data exist).
+pk_concentrations_<analyte>, pk_proportionality_<analyte>, pk_mean_concentration_<analyte>,
+pk_excluded_<analyte> (the records not used, with file line and reason),
+efficacy_bor_confirmed, efficacy_bor_unconfirmed, efficacy_response_rates, efficacy_dor,
+efficacy_pfs, efficacy_excluded_records, efficacy_swimmer, efficacy_waterfall, efficacy_spider
+(those whose data exist). Tables and figures an earlier run left in DIR and this run does not
+write are removed (and listed in the notes of results.json).
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class ReadoutOutputs:
     tables: dict[str, Path]
     figures: dict[str, Path]
     results: dict
+    removed: tuple[Path, ...] = ()
 
 
 def write_outputs(readout: Readout, out_dir: str | Path, *, dpi: int = 110) -> ReadoutOutputs:
@@ -75,7 +79,9 @@ def write_outputs(readout: Readout, out_dir: str | Path, *, dpi: int = 110) -> R
     readout : Readout
         From :func:`doseflow.readout.pipeline.run_readout`.
     out_dir : str or Path
-        Created if absent; existing files of the same names are replaced.
+        Created if absent; existing files of the same names are replaced, and the tables
+        and figures an earlier run left there that this run does not write (``tables/*.csv``,
+        ``figures/*.png`` and ``*.svg``) are removed, so the folder holds one readout.
     dpi : int
         Resolution of the PNG files, which the report also embeds.
 
@@ -86,8 +92,11 @@ def write_outputs(readout: Readout, out_dir: str | Path, *, dpi: int = 110) -> R
     Raises
     ------
     InputError
-        ``out_dir`` exists and is not a folder, or cannot be written.
+        ``out_dir`` is empty text (it would mean the current folder), exists and is not a
+        folder, or cannot be written.
     """
+    if not str(out_dir).strip():
+        raise InputError("--out", "a folder path (an empty one would write into the current folder)", str(out_dir))
     out = Path(out_dir)
     try:
         (out / "tables").mkdir(parents=True, exist_ok=True)
@@ -110,6 +119,10 @@ def write_outputs(readout: Readout, out_dir: str | Path, *, dpi: int = 110) -> R
         png.write_bytes(png_bytes)
         embedded[item.name] = png_bytes
         figures[item.name] = png
+    removed = [old for sub, kept in (("tables", tables), ("figures", figures)) for old in sorted((out / sub).iterdir())
+               if old.suffix in (".csv", ".png", ".svg") and old.with_suffix("").name not in kept]
+    for old in removed:
+        old.unlink()
     headline = compute_headline(readout)
     abstract = write_abstract(headline)
     report = out / "report.html"
@@ -126,8 +139,12 @@ def write_outputs(readout: Readout, out_dir: str | Path, *, dpi: int = 110) -> R
         "config": readout.config.to_dict(),
         "software": software_versions(),
     }
+    if removed:
+        results["notes"] = list(results["notes"]) + [
+            f"{len(removed)} table or figure file(s) of an earlier readout in {out} were removed: "
+            + ", ".join(f"{f.parent.name}/{f.name}" for f in removed[:10]) + (" ..." if len(removed) > 10 else "") + "."]
     results = to_json_ready(results)
     results_json = out / "results.json"
     results_json.write_text(json.dumps(results, indent=2, allow_nan=False), encoding="utf-8")
     return ReadoutOutputs(folder=out, report=report, results_json=results_json, tables=tables, figures=figures,
-                          results=results)
+                          results=results, removed=tuple(removed))

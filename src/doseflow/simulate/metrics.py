@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from doseflow.simulate.engine import TrialRuns
-from doseflow.simulate.scenario import DAYS_PER_MONTH, Scenario
+from doseflow import DAYS_PER_MONTH
+from doseflow.simulate.scenario import Scenario
 
 __all__ = ["ChunkSummary", "OperatingCharacteristics", "summarise_runs", "combine_summaries"]
 

@@ -22,12 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from doseflow import DAYS_PER_MONTH
 from doseflow.checks import check_choice, check_probability, check_real
 from doseflow.errors import ConfigError
 
-__all__ = ["Scenario", "DAYS_PER_MONTH", "DLT_TIME_DISTRIBUTIONS", "ARRIVAL_PROCESSES"]
+__all__ = ["Scenario", "DLT_TIME_DISTRIBUTIONS", "ARRIVAL_PROCESSES"]
 
-DAYS_PER_MONTH = 30.4375
 #: Distributions of the day of a DLT inside the window W, given a DLT, from one uniform v:
 #: "uniform" W v; "late" W sqrt(v) (density rising linearly: half the DLTs in the last
 #: 29% of the window); "early" W (1 - sqrt(1 - v)) (the mirror image).

@@ -44,7 +44,6 @@ from doseflow.standards.best_response import (
     confirmed_best_response,
 )
 from doseflow.standards.kaplan_meier import (
-    DAYS_PER_MONTH,
     compute_km_table,
     compute_survival_quantile,
     compute_km_median,
@@ -82,7 +81,6 @@ __all__ = [
     "compute_counted_responses",
     "compute_best_response",
     "confirmed_best_response",
-    "DAYS_PER_MONTH",
     "compute_km_table",
     "compute_survival_quantile",
     "compute_km_median",

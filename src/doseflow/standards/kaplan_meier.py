@@ -30,7 +30,7 @@ The readout applies these rules to ADTTE frames
 (:func:`doseflow.readout.efficacy.kaplan_meier.estimate_km`); the virtual trial applies the
 same median rule to thousands of trials at once
 (:func:`doseflow.insilico.headline.compute_km_median`, the batch form, tested equal to
-:func:`compute_km_median`). Times are in days; months = days / :data:`DAYS_PER_MONTH` for
+:func:`compute_km_median`). Times are in days; months = days / :data:`doseflow.DAYS_PER_MONTH` for
 presentation.
 
 References
@@ -57,10 +57,9 @@ from scipy.stats import norm
 from doseflow.checks import check_choice, check_probability
 from doseflow.errors import DataError
 
-__all__ = ["DAYS_PER_MONTH", "compute_km_table", "compute_survival_quantile", "compute_km_median"]
+__all__ = ["compute_km_table", "compute_survival_quantile", "compute_km_median"]
 
 #: Days per month for presentation (365.25 / 12).
-DAYS_PER_MONTH = 30.4375
 #: Tolerance of "S(t) equals the quantile level exactly" (sqrt of machine epsilon, as R).
 _TOL = float(np.sqrt(np.finfo(float).eps))
 
@@ -215,6 +214,11 @@ def compute_km_median(table: pd.DataFrame) -> tuple[float, float, float]:
     Median = min{t: S(t) <= 0.5}, midpoint of a flat segment at exactly 0.5 (R
     ``quantile.survfit``; :func:`compute_survival_quantile`). Limits (Brookmeyer and Crowley
     1982): first t where the lower band <= 0.5, and first t where the upper band <= 0.5.
+    Where S(t) = 0 the pointwise band is undefined (Greenwood's variance is infinite); its
+    lower limit is taken as 0, the limit of S exp(-z se) as S -> 0, so the lower confidence
+    limit of the median is never after the median. R gives no lower limit when the curve
+    falls to 0 at the median (a lower limit "not reached" above a reached median), which
+    cannot be: doseflow reports the time where the curve reaches 0 instead.
 
     Examples
     --------
@@ -222,6 +226,8 @@ def compute_km_median(table: pd.DataFrame) -> tuple[float, float, float]:
     2.5
     """
     x = table["time"].to_numpy(dtype=float)
-    bands = np.stack([table[c].to_numpy(dtype=float) for c in ("surv", "lower", "upper")])
+    surv = table["surv"].to_numpy(dtype=float)
+    lower = np.where(surv == 0, 0.0, table["lower"].to_numpy(dtype=float))
+    bands = np.stack([surv, lower, table["upper"].to_numpy(dtype=float)])
     median, lower, upper = compute_survival_quantile(np.broadcast_to(x, bands.shape), bands)
     return float(median), float(lower), float(upper)

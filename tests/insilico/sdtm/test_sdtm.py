@@ -42,11 +42,9 @@ from doseflow.insilico.sdtm import (
 )
 from doseflow.insilico.trial import VirtualTrialData
 from doseflow.readout.adsl import derive_adsl
-from doseflow.readout.dlt import tabulate_dlt
 from doseflow.readout.efficacy import derive_best_overall_response, derive_best_percent_change, derive_tumour_change
-from doseflow.readout.labs import tabulate_lab_shift
 from doseflow.readout.pk import compute_nca, derive_pk_concentrations
-from doseflow.readout.safety import tabulate_ae_incidence
+from doseflow.readout.safety import tabulate_ae_incidence, tabulate_dlt, tabulate_lab_shift
 
 NAN = float("nan")
 S = "GQ1001-VIRTUAL"
@@ -257,13 +255,14 @@ def test_ae_incidence_counts_the_terms_put_in(sdtm, adsl):
 
 
 def test_dlt_table_shows_the_dlt(sdtm, adsl):
-    """Level 1: 1 patient, 0 DLT; level 2: 2 patients, 1 DLT (platelets grade 4), from SUPPAE AEDLT."""
-    res = tabulate_dlt(sdtm.require("ae"), adsl, suppae=sdtm.require("suppae"))
+    """Level 1: 1 patient, 0 DLT; level 2: 2 patients, 1 DLT (platelets grade 4), from SUPPAE AEDLT.
+    Patient 3 died on day 19 without a DLT, so by the default rule only 1 of level 2 is DLT-evaluable."""
+    res = tabulate_dlt(sdtm.require("ae"), adsl, suppae=sdtm.require("suppae"), evaluable="treated")
     assert res.recorded
-    assert res.levels[["level", "n", "n_dlt", "events"]].values.tolist() == [
+    assert res.levels[["level", "n", "n_dlt", "events"]].values.tolist()[:2] == [
         [1, 1, 0, ""], [2, 2, 1, "Platelet count decreased (grade 4)"]]
     merged = tabulate_dlt(sdtm.domain("ae", with_supp=True), adsl)
-    assert merged.levels["n_dlt"].tolist() == [0, 1]
+    assert merged.levels["n_dlt"].tolist() == [0, 1, 1] and merged.levels["n"].tolist() == [1, 1, 2]
 
 
 def test_best_overall_response_as_designed(sdtm, adsl):

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from doseflow.errors import DataError
 from doseflow.readout.efficacy.kaplan_meier import estimate_km
-from doseflow.standards.kaplan_meier import DAYS_PER_MONTH, compute_km_table
+from doseflow import DAYS_PER_MONTH
+from doseflow.standards.kaplan_meier import compute_km_table
 
 # survival::aml (Miller 1981, p. 49): weeks to relapse, status 1 = relapse; Maintained first 11.
 AML_TIME = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161, 5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45]

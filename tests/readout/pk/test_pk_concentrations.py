@@ -21,12 +21,12 @@ def make_pc(rows) -> pd.DataFrame:
 
 
 EX = pd.DataFrame({
-    "USUBJID": ["A", "A", "P"],
-    "EXSEQ": [1, 2, 1],
-    "EXDOSE": [10.0, 20.0, 0.0],
-    "EXDOSU": ["mg", "mg", "mg"],
-    "EXSTDTC": ["2020-01-01T08:00", "2020-01-03T08:00", "2020-01-01"],
-    "EXROUTE": ["ORAL", "ORAL", "ORAL"],
+    "USUBJID": ["A", "A", "P", "Q"],
+    "EXSEQ": [1, 2, 1, 1],
+    "EXDOSE": [10.0, 20.0, 0.0, 10.0],
+    "EXDOSU": ["mg", "mg", "mg", "mg"],
+    "EXSTDTC": ["2020-01-01T08:00", "2020-01-03T08:00", "2020-01-01", None],
+    "EXROUTE": ["ORAL", "ORAL", "ORAL", "ORAL"],
 })
 
 PC = make_pc([
@@ -38,7 +38,7 @@ PC = make_pc([
     ["A", "URINE", "2020-01-01T14:00", "50", 50.0, 6.0],       # urine: kept, excluded
     ["A", "PLASMA", "", "3", 3.0, 4.0],                        # no PCDTC
     ["P", "PLASMA", "2020-01-01T02:00", "<BLQ", None, 2.0],    # placebo, date-only EXSTDTC
-    ["Z", "PLASMA", "2020-01-01T02:00", "1", 1.0, 2.0],        # no EX record
+    ["Q", "PLASMA", "2020-01-01T02:00", "1", 1.0, 2.0],        # EX record without a usable EXSTDTC
 ])
 
 
@@ -133,16 +133,35 @@ def test_adsl_columns_joined():
     (lambda pc, ex: (pc.assign(PCSTRESN=[None, -5, 0.05, 2, 8, 50, 3, None, 1]), ex), DataError,
      "pc row 2, column PCSTRESN"),
     (lambda pc, ex: (pc.assign(PCSTRESN=["x"] * 9), ex), DataError, "pc row 1, column PCSTRESN"),
-    (lambda pc, ex: (pc, ex.assign(EXSTDTC=["2020-13-01", "2020-01-03", "2020-01-01"])), DataError,
+    (lambda pc, ex: (pc, ex.assign(EXSTDTC=["2020-13-01", "2020-01-03", "2020-01-01", None])), DataError,
      "ex column EXSTDTC row 1"),
-    (lambda pc, ex: (pc, ex.assign(EXSTDTC=["2020-01-01T08:00"] * 2 + ["2020-01-01"])), DataError,
+    (lambda pc, ex: (pc, ex.assign(EXSTDTC=["2020-01-01T08:00"] * 2 + ["2020-01-01", None])), DataError,
      "ex subject A, EXSTDTC"),
-], ids=["missing-PCDTC", "negative-conc", "text-conc", "bad-date", "two-doses-same-time"])
+    (lambda pc, ex: (pc, ex[ex["USUBJID"] != "Q"]), DataError,
+     "pc row 9, column USUBJID: must be a subject with a dose record in EX (ex); got 'Q'. PK samples are timed"),
+    (lambda pc, ex: (pc, ex.assign(EXDOSE=[10.0, -20.0, 0.0, 10.0])), DataError,
+     "ex row 2, column EXDOSE: must be a number >= 0; got -20.0."),
+], ids=["missing-PCDTC", "negative-conc", "text-conc", "bad-date", "two-doses-same-time", "no-EX", "negative-dose"])
 def test_bad_input_raises_with_location(mutate, error, where):
     pc, ex = mutate(PC.copy(), EX.copy())
     with pytest.raises(error) as err:
         derive_pk_concentrations(pc, ex)
     assert str(err.value).startswith(where)
+
+
+def test_rows_are_file_lines():
+    """A PC frame read from pc.csv (attrs set by doseflow.cdisc) names its rows by file line: record 39
+    (0-based index 38) is line 40, the header being line 1 (issue 7: "pc row 39", without the file)."""
+    pc = pd.concat([PC] * 5, ignore_index=True)
+    pc["PCSTRESN"] = pc["PCSTRESN"].astype(float)
+    pc.loc[38, "PCSTRESN"] = -5.0
+    pc.attrs = {"source": "pc.csv", "first_row": 2}
+    with pytest.raises(DataError) as err:
+        derive_pk_concentrations(pc, EX)
+    assert str(err.value) == "pc.csv row 40, column PCSTRESN: must be a number >= 0; got -5.0."
+    ok = pc.assign(PCSTRESN=pc["PCSTRESN"].abs())
+    ok.attrs = pc.attrs
+    assert sorted(derive_pk_concentrations(ok, EX)["source_row"]) == list(range(2, 47))
 
 
 def test_bad_arguments():

@@ -86,3 +86,15 @@ def test_many_profiles_at_once_match_one_at_a_time():
 def test_bad_settings(kwargs, where):
     with pytest.raises(InputError, match=f"^{where}"):
         compute_lambda_z([0, 1, 2.0], [3, 2, 1], tmax=0.0, **kwargs)
+
+
+def test_a_flat_terminal_phase_has_no_lambda_z_whatever_the_scale():
+    """After Tmax: 0.1, 0.09765625, 0.1 at 1.5, 1.6, 1.7 h, a slope of exactly 0 (the log values are
+    symmetric about the middle point). Rounding made it +-1e-17 depending on the concentration scale,
+    so scaling C by 2 gave lambda_z 2.7e-17 and AUCinf 3.7e16 once and NaN the other time; now neither
+    has a lambda_z (hypothesis found it: test_pk_properties.test_scaling_concentrations)."""
+    t = np.array([0.0, 1.0, 1.5, 1.6, 1.7])
+    c = np.array([0.0, 1.0, 0.1, 0.09765625, 0.1])
+    for factor in (1.0, 2.0, 1e3):
+        fit = compute_lambda_z(t, factor * c, tmax=1.0)
+        assert np.isnan(fit.lambda_z[0]) and fit.reason[0] == "lambda_z: no candidate fit with lambda_z > 0"

@@ -171,7 +171,7 @@ def test_flags_extrapolation_and_span_ratio():
 
 def test_all_blq_profile():
     """PKNCA: an all-BLQ profile has Cmax = AUClast = 0 and Tmax NaN; flagged."""
-    r = compute_nca(profile([0, 1, 2.0], [0, 0, 0], blq=True))
+    r = compute_nca(profile([0, 1, 2, 4.0], [0, 0, 0, 0], blq=True))
     assert one(r, "CMAX")["value"] == 0 and one(r, "AUCLST")["value"] == 0
     assert math.isnan(one(r, "TMAX")["value"])
     assert "all BLQ" in one(r, "CMAX")["flags"]

@@ -1,4 +1,4 @@
-"""Summary statistics and the power model against hand-derived values."""
+"""Summary statistics of NCA parameters and concentrations against hand-derived values."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from doseflow.errors import DataError, InputError
-from doseflow.readout.pk import compute_dose_proportionality, tabulate_pk_summary
+from doseflow.readout.pk import tabulate_concentrations, tabulate_pk_summary
 from doseflow.readout.pk.summary import compute_geometric_stats
 
 
@@ -50,51 +50,29 @@ def test_summary_errors():
         tabulate_pk_summary(long("CMAX", [1.0], [1.0]), parameters=["AUCLST"])
 
 
-def power_data(b, eps):
-    """log y = b log x +/- eps at log x = 0, 1, 2 (two subjects per dose, residuals +eps, -eps)."""
-    rows = []
-    for lx in (0.0, 1.0, 2.0):
-        for e in (eps, -eps):
-            rows.append((math.exp(lx), math.exp(b * lx + e)))
-    return long("AUCLST", [r[0] for r in rows], [r[1] for r in rows])
+def test_n_counts_patients_and_values_beside_it():
+    """Two patients, CMAX of cycles 1 and 2 pooled by dose: n = 2 patients, 4 values (issue 7: n counted
+    cycles, e.g. 97 at 8.4 mg/kg from 8 patients); the table shows both only where they differ."""
+    df = pd.DataFrame({"PPTESTCD": "CMAX", "unit": "ug/mL", "dose": 1.0, "USUBJID": ["a", "a", "b", "b"],
+                       "dose_number": [1, 2, 1, 2], "value": [1.0, 2.0, 3.0, 4.0]})
+    pooled = tabulate_pk_summary(df)
+    assert pooled.statistics.loc[0, ["n", "n_values"]].tolist() == [2, 4]
+    assert "n values" in pooled.table().columns
+    by_cycle = tabulate_pk_summary(df, by=["dose_number", "dose"])
+    assert by_cycle.statistics["n"].tolist() == [2, 2] and "n values" not in by_cycle.table().columns
 
 
-def test_power_model_inconclusive_hand_derived():
-    """b = 1, residuals +/-0.1: SSE = 6 (0.01) = 0.06, s^2 = 0.06/4 = 0.015, Sxx = 2 (1 + 0 + 1) = 4,
-    SE(b) = sqrt(0.015/4) = 0.0612372; t(0.95, 4) = 2.131847 (t table); 90% CI 1 +/- 0.130548 =
-    (0.869452, 1.130548). r = e^2, ln r = 2: critical region 1 + ln(0.8)/2 = 0.888428 to
-    1 + ln(1.25)/2 = 1.111572 (Smith et al. 2000, eq. 5). The CI straddles it: inconclusive."""
-    row = compute_dose_proportionality(power_data(1.0, 0.1), ["AUCLST"]).estimates.iloc[0]
-    assert row["slope"] == pytest.approx(1.0, abs=1e-12)
-    assert row["se"] == pytest.approx(0.06123724356957945, rel=1e-9)
-    assert row["ci_low"] == pytest.approx(0.869452, abs=2e-6)
-    assert row["ci_high"] == pytest.approx(1.130548, abs=2e-6)
-    assert row["critical_low"] == pytest.approx(0.8884282243428951)
-    assert row["critical_high"] == pytest.approx(1.1115717756571049)
-    assert row["dose_ratio"] == pytest.approx(math.exp(2))
-    assert row["ratio"] == pytest.approx(1.0) and row["conclusion"] == "inconclusive"
-
-
-@pytest.mark.parametrize("b, eps, conclusion", [(1.0, 0.01, "proportional"), (1.5, 0.01, "not proportional")])
-def test_power_model_conclusions(b, eps, conclusion):
-    """Residuals +/-0.01 give SE(b) = 0.00612372 and CI b +/- 0.0130548: inside (0.888, 1.112) for
-    b = 1, entirely above it for b = 1.5."""
-    row = compute_dose_proportionality(power_data(b, eps), ["AUCLST"]).estimates.iloc[0]
-    assert row["ci_high"] - row["slope"] == pytest.approx(0.013054843399207725, rel=1e-5)
-    assert row["conclusion"] == conclusion
-
-
-def test_power_model_not_estimable_with_one_dose():
-    row = compute_dose_proportionality(long("CMAX", [54.0] * 4, [1.0, 2, 3, 4]), ["CMAX"]).estimates.iloc[0]
-    assert row["conclusion"] == "not estimable" and math.isnan(row["slope"])
-    assert "fewer than 2 dose levels" in row["flags"]
-
-
-def test_power_model_bad_arguments():
-    df = power_data(1.0, 0.1)
-    with pytest.raises(InputError, match="^level"):
-        compute_dose_proportionality(df, ["AUCLST"], level=1.5)
-    with pytest.raises(InputError, match=r"^theta\[1\]"):
-        compute_dose_proportionality(df, ["AUCLST"], theta=(0.8, 0.9))
-    res = compute_dose_proportionality(df, ["AUCLST"])
-    assert res.figure().axes[0].get_xscale() == "log" and res.to_dict()["level"] == 0.9
+def test_concentrations_by_nominal_time_count_patients_and_blq():
+    """Peak and trough of cycle 2 for 3 patients: pre-dose (excluded from NCA as before the dose) 2, 8, BLQ;
+    0.5 h 10, 40, 20. Trough: n 3, 1 BLQ, geometric mean undefined (a 0); peak: geometric mean
+    (10 * 40 * 20)^(1/3) = 20."""
+    f = pd.DataFrame({"USUBJID": ["a", "b", "c"] * 2, "analyte": "X", "dose_number": 2, "DOSE_GROUP": "1 mg",
+                      "time_nominal": [-0.5] * 3 + [0.5] * 3, "conc": [2.0, 8.0, 0.0, 10.0, 40.0, 20.0],
+                      "blq": [False, False, True, False, False, False], "conc_unit": "ug/mL",
+                      "excluded": [True] * 3 + [False] * 3,
+                      "exclusion_reason": ["sample before the dose (time -0.50 h): outside the dosing interval"] * 3
+                      + [""] * 3})
+    st = tabulate_concentrations(f).statistics
+    assert st[["time_nominal", "n", "n_blq"]].values.tolist() == [[-0.5, 3, 1], [0.5, 3, 0]]
+    assert math.isnan(st.loc[0, "geo_mean"]) and st.loc[0, "flags"] == "geometric statistics undefined: 1 value(s) <= 0"
+    assert st.loc[1, "geo_mean"] == pytest.approx(20.0)

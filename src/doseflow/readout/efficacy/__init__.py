@@ -12,7 +12,7 @@ Modules, in reading order:
 """
 
 from doseflow.readout.efficacy.kaplan_meier import KaplanMeierResult, estimate_km
-from doseflow.readout.efficacy.rates import ResponseRates, compute_clopper_pearson, tabulate_response_rates
+from doseflow.readout.efficacy.rates import ResponseRates, tabulate_response_rates
 from doseflow.readout.efficacy.recist import (
     BOR_ORDER,
     RESPONSE_VALUES,
@@ -27,7 +27,7 @@ __all__ = [
     "BOR_ORDER", "RESPONSE_VALUES",
     "BestOverallResponse", "ResponseRates", "KaplanMeierResult", "CensoringRules",
     "derive_overall_responses", "derive_best_overall_response",
-    "compute_clopper_pearson", "tabulate_response_rates",
+    "tabulate_response_rates",
     "derive_pfs", "derive_duration_of_response",
     "estimate_km",
     "derive_tumour_change", "derive_best_percent_change",

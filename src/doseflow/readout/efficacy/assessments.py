@@ -80,8 +80,9 @@ def derive_overall_responses(
     Returns
     -------
     assessments : pandas.DataFrame
-        One row per usable assessment: USUBJID, ADT, AVALC, VISIT, ROW (1-based row in
-        ``rs``), ADTF (date imputation flag), FLAG (what was done to the record).
+        One row per usable assessment: USUBJID, ADT, AVALC, VISIT, ROW (the record's line in
+        the RS file, or its 1-based row in a frame without ``attrs["source"]``), ADTF (date
+        imputation flag), FLAG (what was done to the record).
     excluded : pandas.DataFrame
         Records of that evaluator not used: USUBJID, ROW, VISIT, RSDTC, RSSTRESC, REASON.
 
@@ -110,8 +111,9 @@ def derive_overall_responses(
     _require(rs, ("USUBJID", "RSTESTCD", "RSSTRESC", "RSEVAL", "RSDTC"), source)
     if evaluator == "INDEPENDENT ASSESSOR":
         _require(rs, ("RSACPTFL",), source)
+    first_row = int(rs.attrs.get("first_row", 1))
+    row = pd.Series(rs.index.to_numpy() + first_row if "source" in rs.attrs else np.arange(1, len(rs) + 1))
     frame = rs.reset_index(drop=True)
-    row = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
     keep = (frame["RSTESTCD"] == "OVRLRESP") & (frame["RSEVAL"] == evaluator)
     if evaluator == "INDEPENDENT ASSESSOR":
         keep &= frame["RSACPTFL"] == "Y"

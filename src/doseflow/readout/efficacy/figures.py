@@ -3,35 +3,31 @@
 Conventions of oncology early-phase reporting (e.g. the waterfall plot of best percent
 change with RECIST 1.1 reference lines at -30% (PR threshold, Eisenhauer et al. 2009, sec.
 4.3.1) and +20% (PD threshold)); time axes in months = days / 30.4375. Every function
-returns a matplotlib ``Figure`` (Agg backend, no window, nothing left open in pyplot).
+returns a matplotlib ``Figure`` made with the object API (no pyplot state, no backend chosen).
+The functions take frames and result objects by their attributes; they import no result
+module, so the result modules can call them from their ``figure()``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import matplotlib
+import numpy as np
+import pandas as pd
+from lifelines import KaplanMeierFitter
+from lifelines.plotting import add_at_risk_counts
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from lifelines import KaplanMeierFitter  # noqa: E402
-from lifelines.plotting import add_at_risk_counts  # noqa: E402
-
-from doseflow.errors import DataError  # noqa: E402
-from doseflow.readout.efficacy.recist import BOR_ORDER  # noqa: E402
-from doseflow.standards.kaplan_meier import DAYS_PER_MONTH  # noqa: E402
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-    from doseflow.readout.efficacy.kaplan_meier import KaplanMeierResult
-    from doseflow.readout.efficacy.recist import BestOverallResponse
+from doseflow import DAYS_PER_MONTH
+from doseflow.errors import DataError
 
 __all__ = ["BOR_COLOURS", "plot_waterfall", "plot_spider", "plot_swimmer", "plot_km", "plot_bor_distribution"]
 
-#: One colour per best overall response (colour-blind-safe Okabe-Ito palette).
+#: One colour per best overall response, in RECIST order CR > PR > SD > NON-CR/NON-PD > PD > NE >
+#: MISSING (colour-blind-safe Okabe-Ito palette).
 BOR_COLOURS = {"CR": "#0072B2", "PR": "#56B4E9", "SD": "#009E73", "NON-CR/NON-PD": "#F0E442",
                "PD": "#D55E00", "NE": "#999999", "MISSING": "#DDDDDD"}
 
@@ -44,11 +40,15 @@ def _need(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> None:
 
 def _done(fig: Figure) -> Figure:
     fig.tight_layout()
-    plt.close(fig)
     return fig
 
 
-def plot_waterfall(best: pd.DataFrame, bor: BestOverallResponse | pd.DataFrame | None = None) -> Figure:
+def _figure(width: float, height: float) -> tuple[Figure, Any]:
+    fig = Figure(figsize=(width, height))
+    return fig, fig.subplots()
+
+
+def plot_waterfall(best: pd.DataFrame, bor: Any = None) -> Figure:
     """Waterfall plot: one bar per subject, best percent change in the sum of diameters.
 
     Parameters
@@ -73,7 +73,7 @@ def plot_waterfall(best: pd.DataFrame, bor: BestOverallResponse | pd.DataFrame |
     else:
         d["AVALC"] = None
     d = d.sort_values("BEST_PCHG", ascending=False, kind="stable").reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.12 * len(d) + 2), 4.5))
+    fig, ax = _figure(max(6.0, 0.12 * len(d) + 2), 4.5)
     colours = [BOR_COLOURS.get(v, "#4C72B0") if isinstance(v, str) else "#4C72B0" for v in d["AVALC"]]
     ax.bar(np.arange(len(d)), d["BEST_PCHG"], color=colours, width=0.85)
     ax.axhline(20, ls="--", lw=1, color="#D55E00")
@@ -86,8 +86,8 @@ def plot_waterfall(best: pd.DataFrame, bor: BestOverallResponse | pd.DataFrame |
                  + (f"\n{n_missing} subject(s) without an evaluable post-baseline sum not shown" if n_missing else ""),
                  fontsize=10)
     if bor is not None:
-        present = [k for k in BOR_ORDER if k in set(d["AVALC"].dropna())]
-        handles = [plt.Rectangle((0, 0), 1, 1, color=BOR_COLOURS[k]) for k in present]
+        present = [k for k in BOR_COLOURS if k in set(d["AVALC"].dropna())]
+        handles = [Rectangle((0, 0), 1, 1, color=BOR_COLOURS[k]) for k in present]
         if handles:
             ax.legend(handles, present, title="BOR", fontsize=8, loc="upper right")
     return _done(fig)
@@ -111,9 +111,9 @@ def plot_spider(changes: pd.DataFrame, *, by: str | None = None) -> Figure:
     _need(changes, "changes", ("USUBJID", "ADY", "PCHG", *((by,) if by else ())))
     d = changes.loc[changes["ADY"].notna() & changes["PCHG"].notna()].sort_values(["USUBJID", "ADY"])
     skipped = len(changes) - len(d)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = _figure(7, 4.5)
     groups = sorted(d[by].dropna().astype(str).unique()) if by else []
-    cmap = plt.get_cmap("tab10")
+    cmap = matplotlib.colormaps["tab10"]
     colour_of = {g: cmap(i % 10) for i, g in enumerate(groups)}
     for subj, g in d.groupby("USUBJID", sort=False):
         colour = colour_of.get(str(g[by].iloc[0]), "#4C72B0") if by else "#4C72B0"
@@ -126,11 +126,11 @@ def plot_spider(changes: pd.DataFrame, *, by: str | None = None) -> Figure:
     ax.set_title("Percent change in target lesions over time"
                  + (f"\n{skipped} record(s) without date or value not shown" if skipped else ""), fontsize=10)
     if groups:
-        ax.legend([plt.Line2D([], [], color=colour_of[g]) for g in groups], groups, fontsize=8)
+        ax.legend([Line2D([], [], color=colour_of[g]) for g in groups], groups, fontsize=8)
     return _done(fig)
 
 
-def plot_swimmer(bor: BestOverallResponse, adsl: pd.DataFrame, *, reference: str = "TRTSDT",
+def plot_swimmer(bor: Any, adsl: pd.DataFrame, *, reference: str = "TRTSDT",
                  end: str = "TRTEDT") -> Figure:
     """Swimmer plot: time on treatment per subject with response assessments as markers.
 
@@ -155,7 +155,7 @@ def plot_swimmer(bor: BestOverallResponse, adsl: pd.DataFrame, *, reference: str
     s = s.merge(bor.data[["USUBJID", "AVALC"]], on="USUBJID", how="left")
     s = s.loc[s["DUR"].notna()].sort_values("DUR", kind="stable").reset_index(drop=True)
     s["Y"] = np.arange(len(s))
-    fig, ax = plt.subplots(figsize=(7, max(3.0, 0.12 * len(s) + 1.5)))
+    fig, ax = _figure(7, max(3.0, 0.12 * len(s) + 1.5))
     ax.barh(s["Y"], s["DUR"], color=[BOR_COLOURS.get(v, "#DDDDDD") for v in s["AVALC"]], height=0.8)
     a = bor.assessments.merge(s[["USUBJID", "START", "Y"]], on="USUBJID", how="inner")
     a["X"] = ((a["ADT"] - a["START"]) / pd.Timedelta(days=1) + 1) / DAYS_PER_MONTH
@@ -178,7 +178,7 @@ def plot_swimmer(bor: BestOverallResponse, adsl: pd.DataFrame, *, reference: str
     return _done(fig)
 
 
-def plot_km(result: KaplanMeierResult, *, show_ci: bool = True) -> Figure:
+def plot_km(result: Any, *, show_ci: bool = True) -> Figure:
     """Kaplan-Meier curves (months) by group with censoring ticks and numbers at risk below.
 
     Parameters
@@ -192,7 +192,7 @@ def plot_km(result: KaplanMeierResult, *, show_ci: bool = True) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    fig, ax = plt.subplots(figsize=(7, 5))
+    fig, ax = _figure(7, 5)
     fitted = []
     for name, kmf in result.fitters.items():
         months = KaplanMeierFitter(label=name).fit(np.asarray(kmf.durations) / DAYS_PER_MONTH,
@@ -207,16 +207,14 @@ def plot_km(result: KaplanMeierResult, *, show_ci: bool = True) -> Figure:
     ax.set_title(result.title, fontsize=10)
     if fitted:
         add_at_risk_counts(*fitted, ax=ax, fig=fig, rows_to_show=["At risk"])
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
+    return _done(fig)
 
 
-def plot_bor_distribution(bor: BestOverallResponse) -> Figure:
+def plot_bor_distribution(bor: Any) -> Figure:
     """Stacked bars: percentage of subjects per best overall response, by dose group."""
     counts = bor.counts()
     pct = 100 * counts / counts.sum(axis=0).replace(0, np.nan)
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.0 * counts.shape[1] + 3), 4.5))
+    fig, ax = _figure(max(5.0, 1.0 * counts.shape[1] + 3), 4.5)
     bottom = np.zeros(counts.shape[1])
     for cat in counts.index:
         vals = pct.loc[cat].fillna(0).to_numpy()

@@ -19,7 +19,8 @@ from lifelines import KaplanMeierFitter
 from doseflow.checks import check_choice, check_probability
 from doseflow.errors import DataError
 from doseflow.readout.result import AnalysisResult
-from doseflow.standards.kaplan_meier import DAYS_PER_MONTH, compute_km_median, compute_km_table
+from doseflow import DAYS_PER_MONTH
+from doseflow.standards.kaplan_meier import compute_km_median, compute_km_table
 
 __all__ = ["KaplanMeierResult", "estimate_km"]
 

@@ -7,82 +7,26 @@ sec. 4.4 and sec. 5.4 "reporting of results": every subject of the analysis popu
 in the denominator, unassessed subjects counting as non-responders).
 
 Intervals are the exact binomial interval of Clopper and Pearson (1934, Biometrika 26:404-413),
-written with beta quantiles (Brown, Cai and DasGupta 2001, Stat Sci 16:101-133, eq. 4.4 ff.)::
-
-    lower = B(alpha/2; x, n - x + 1)        (0 when x = 0)
-    upper = B(1 - alpha/2; x + 1, n - x)    (1 when x = n)
-
-where B(q; a, b) is the q-quantile of the Beta(a, b) distribution.
+:func:`doseflow.readout.binomial.compute_clopper_pearson`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import beta
 
 from doseflow.checks import check_choice, check_probability
 from doseflow.errors import ConfigError, DataError
 from doseflow.readout.efficacy.recist import BestOverallResponse
 from doseflow.readout.result import AnalysisResult
 
-__all__ = ["compute_clopper_pearson", "ResponseRates", "tabulate_response_rates"]
+from doseflow.readout.binomial import compute_clopper_pearson
 
-
-def compute_clopper_pearson(x: Any, n: Any, *, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """Exact (Clopper-Pearson) two-sided 1 - alpha confidence interval of a binomial proportion.
-
-    Parameters
-    ----------
-    x : int or array of int
-        Number of successes, 0 <= x <= n.
-    n : int or array of int
-        Number of trials; n = 0 gives NaN bounds (no proportion to estimate).
-    alpha : float in (0, 1)
-        1 - confidence level (0.05 for 95%).
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray)
-        Lower and upper bounds, proportions in [0, 1].
-
-    Raises
-    ------
-    ConfigError
-        ``alpha`` is not in (0, 1), or a count is negative or x > n.
-
-    Notes
-    -----
-    Clopper and Pearson (1934); beta-quantile form as in Brown, Cai and DasGupta (2001):
-    lower = Beta^{-1}(alpha/2; x, n-x+1), upper = Beta^{-1}(1-alpha/2; x+1, n-x), with the
-    conventions lower = 0 at x = 0 and upper = 1 at x = n.
-
-    References
-    ----------
-    Clopper CJ, Pearson ES (1934) Biometrika 26:404-413.
-    Brown LD, Cai TT, DasGupta A (2001) Stat Sci 16:101-133.
-
-    Examples
-    --------
-    >>> lo, hi = compute_clopper_pearson(6, 15)
-    >>> round(float(lo), 4), round(float(hi), 4)
-    (0.1634, 0.6771)
-    """
-    alpha = check_probability(alpha, "alpha")
-    x = np.asarray(x, dtype=float)
-    n = np.asarray(n, dtype=float)
-    if np.any(x < 0) or np.any(n < 0) or np.any(x > n):
-        raise ConfigError("x, n", "counts with 0 <= x <= n", (x.tolist(), n.tolist()))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.where(x > 0, beta.ppf(alpha / 2, np.maximum(x, 1e-300), n - x + 1), 0.0)
-        hi = np.where(x < n, beta.ppf(1 - alpha / 2, x + 1, np.maximum(n - x, 1e-300)), 1.0)
-    lo = np.where(n > 0, lo, np.nan)
-    hi = np.where(n > 0, hi, np.nan)
-    return lo, hi
+__all__ = ["ResponseRates", "tabulate_response_rates"]
 
 
 @dataclass(frozen=True)
@@ -92,7 +36,8 @@ class ResponseRates(AnalysisResult):
     Attributes
     ----------
     data : pandas.DataFrame
-        One row per group (dose groups by DOSE_LEVEL, then "Overall"): GROUP, N, counts
+        One row per group (dose groups by DOSE_LEVEL, then the pooled row, "Overall" or
+        "All active" without placebo): GROUP, N, counts
         of each BOR category, ORR_N, ORR, ORR_LCL, ORR_UCL, DCR_N, DCR, DCR_LCL, DCR_UCL
         (proportions in [0, 1]; NaN with FLAGS when N = 0).
     subjects : pandas.DataFrame
@@ -136,6 +81,7 @@ def tabulate_response_rates(
     by: str | None = "DOSE_GROUP",
     dcr_includes_non_cr_non_pd: bool = True,
     alpha: float = 0.05,
+    placebo: Iterable[str] = (),
 ) -> ResponseRates:
     """ORR = (CR + PR) / N and DCR = (CR + PR + SD [+ NON-CR/NON-PD]) / N, exact CIs.
 
@@ -159,6 +105,9 @@ def tabulate_response_rates(
         Count NON-CR/NON-PD in DCR (RECIST 1.1 treats it as SD for non-measurable disease).
     alpha : float
         1 - confidence level of the Clopper-Pearson interval.
+    placebo : iterable of str
+        Groups shown but not pooled: the last row pools the other groups, labelled "All
+        active" (placebo-controlled trials pool their active arms), instead of "Overall".
 
     Returns
     -------
@@ -208,13 +157,17 @@ def tabulate_response_rates(
                          "(evaluable='assessed').")
     dcr_set = ["CR", "PR", "SD"] + (["NON-CR/NON-PD"] if dcr_includes_non_cr_non_pd else [])
     groups: list[tuple[str, pd.DataFrame]] = []
+    placebo = {str(g) for g in placebo}
+    pooled, label = subjects, "Overall"
     if by:
         key = subjects.dropna(subset=[by]).drop_duplicates(by)
         key = key.sort_values("DOSE_LEVEL" if "DOSE_LEVEL" in key and by == "DOSE_GROUP" else by)
         groups = [(str(g), subjects.loc[subjects[by] == g]) for g in key[by]]
         if subjects[by].isna().any():
             notes.append(f"{int(subjects[by].isna().sum())} subject(s) without {by} counted in Overall only.")
-    groups.append(("Overall", subjects))
+        if placebo & {name for name, _ in groups}:
+            pooled, label = subjects.loc[~subjects[by].astype(str).isin(placebo)], "All active"
+    groups.append((label, pooled))
     rows = []
     for name, g in groups:
         counts = g["AVALC"].value_counts()

@@ -159,26 +159,32 @@ class BestOverallResponse(AnalysisResult):
         Records not used, with REASON.
     settings : dict
         The arguments of the derivation.
+    placebo : tuple of str
+        Dose groups shown but not pooled: the pooled column is then "All active".
     """
 
     data: pd.DataFrame
     assessments: pd.DataFrame
     excluded: pd.DataFrame
     settings: dict[str, Any]
+    placebo: tuple[str, ...] = ()
     title: str = "Best overall response (RECIST 1.1)"
     methods: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def counts(self) -> pd.DataFrame:
-        """Subjects per BOR category (rows, in RECIST order) by dose group and overall."""
+        """Subjects per BOR category (rows, in RECIST order) by dose group and pooled ("Overall", or "All active")."""
         d = self.data
         counts = pd.DataFrame(index=pd.Index(BOR_ORDER, name="BOR"))
+        pooled, label = d, "Overall"
         if "DOSE_GROUP" in d and d["DOSE_GROUP"].notna().any():
             order = (d.dropna(subset=["DOSE_GROUP"]).drop_duplicates("DOSE_GROUP")
                      .sort_values("DOSE_LEVEL" if "DOSE_LEVEL" in d else "DOSE_GROUP")["DOSE_GROUP"])
             for g in order:
                 counts[str(g)] = d.loc[d["DOSE_GROUP"] == g, "AVALC"].value_counts().reindex(BOR_ORDER, fill_value=0)
-        counts["Overall"] = d["AVALC"].value_counts().reindex(BOR_ORDER, fill_value=0)
+            if set(self.placebo) & {str(g) for g in order}:
+                pooled, label = d[~d["DOSE_GROUP"].astype(str).isin(self.placebo)], "All active"
+        counts[label] = pooled["AVALC"].value_counts().reindex(BOR_ORDER, fill_value=0)
         return counts.astype(int)
 
     def table(self) -> pd.DataFrame:
@@ -197,10 +203,12 @@ class BestOverallResponse(AnalysisResult):
         return plot_bor_distribution(self)
 
     def to_dict(self) -> dict[str, Any]:
-        """Settings, counts per BOR category and one record per subject."""
+        """Settings, counts per BOR category (pooled; and per group) and one record per subject."""
         subj = self.data.astype(object).where(self.data.notna(), None)
+        counts = self.counts()
         return {"methods": self.methods, "notes": list(self.notes), "settings": dict(self.settings),
-                "counts": {k: int(v) for k, v in self.counts()["Overall"].items()},
+                "pooled": counts.columns[-1], "counts": {k: int(v) for k, v in counts.iloc[:, -1].items()},
+                "by_group": {g: {k: int(v) for k, v in counts[g].items()} for g in counts.columns[:-1]},
                 "subjects": subj.to_dict(orient="records")}
 
 
@@ -219,6 +227,7 @@ def derive_best_overall_response(
     unknown_response: Literal["error", "ne", "exclude"] = "error",
     impute: Literal["first", "mid", "last"] | None = None,
     source: str = "rs.csv",
+    excluded_where: str = "the excluded attribute of the result",
 ) -> BestOverallResponse:
     """Derive the RECIST 1.1 best overall response of every ADSL subject.
 
@@ -252,6 +261,8 @@ def derive_best_overall_response(
         visible as unassessed and still counts in the ORR denominator).
     unknown_response, impute, source
         See :func:`derive_overall_responses`.
+    excluded_where : str
+        Where the note on unused records sends the reader (a readout names its table).
 
     Returns
     -------
@@ -362,7 +373,7 @@ def derive_best_overall_response(
                + f"; SD >= {sd_min_days} days after {reference}; assessments after first PD ignored.")
     notes = []
     if len(excluded):
-        notes.append(f"{len(excluded)} record(s) excluded; see .excluded for the reasons.")
+        notes.append(f"{len(excluded)} RS record(s) were not used; each is listed with its reason in {excluded_where}.")
     if kept["FLAG"].ne("").any():
         notes.append(f"{int(kept['FLAG'].ne('').sum())} record(s) used with a flag (imputed date or value read as NE).")
     assessments = kept.drop(columns=["RANK"])

@@ -28,6 +28,7 @@ import pandas as pd
 from doseflow.cdisc.dates import parse_dtc
 from doseflow.checks import check_choice
 from doseflow.errors import DataError
+from doseflow.readout.inputs import fail_at_first
 
 __all__ = ["derive_tumour_change", "derive_best_percent_change"]
 
@@ -94,12 +95,10 @@ def derive_tumour_change(
     for col in ("USUBJID", reference):
         if col not in adsl.columns:
             raise DataError("adsl", f"a table with column {col}", sorted(map(str, adsl.columns)))
+    fail_at_first(tr, source, (pd.to_numeric(tr["TRSTRESN"], errors="coerce").isna() & tr["TRSTRESN"].notna())
+                  .to_numpy(), "TRSTRESN", "a number")
     frame = tr.reset_index(drop=True)
     num = pd.to_numeric(frame["TRSTRESN"], errors="coerce")
-    bad = num.isna() & frame["TRSTRESN"].notna()
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{source} row {i + 1}, column TRSTRESN", "a number", frame["TRSTRESN"].iloc[i])
     keep = pd.Series(True, index=frame.index)
     if "TREVAL" in frame:
         keep &= frame["TREVAL"] == evaluator

@@ -59,7 +59,7 @@ import pandas as pd
 from doseflow.cdisc.dates import parse_dtc
 from doseflow.checks import check_choice
 from doseflow.errors import DataError, InputError
-from doseflow.readout.adsl import upper_text, validate_columns, validate_numeric
+from doseflow.readout.inputs import fail_at_first, source_of, upper_text, validate_columns, validate_numeric
 
 __all__ = ["derive_pk_concentrations", "compute_iso_duration_hours"]
 
@@ -96,7 +96,7 @@ def compute_iso_duration_hours(values: pd.Series, where: str = "PCELTM") -> pd.S
 
 def _dose_events(ex: pd.DataFrame) -> pd.DataFrame:
     validate_columns(ex, "ex", ("USUBJID", "EXDOSE", "EXSTDTC"))
-    dose = validate_numeric(ex, "ex", "EXDOSE")
+    dose = validate_numeric(ex, "ex", "EXDOSE", minimum=0.0)
     start = parse_dtc(ex["EXSTDTC"], impute=None, where="ex column EXSTDTC")
     end = parse_dtc(ex["EXENDTC"], impute=None, where="ex column EXENDTC") if "EXENDTC" in ex else None
     ev = pd.DataFrame({
@@ -170,14 +170,16 @@ def derive_pk_concentrations(
         ``dose_datetime``, ``dose``, ``dose_unit``, ``route``, ``infusion_duration`` (h),
         ``sample_datetime``, ``time_actual``, ``time_nominal``, ``time`` (h), ``time_unit``,
         ``conc``, ``conc_unit``, ``lloq``, ``blq``, ``excluded``, ``exclusion_reason``,
-        ``time_flag``, ``source_row`` (1-based PC row); one row per PC record, sorted by
-        subject, analyte, specimen, dose number and time.
+        ``time_flag``, ``source_row`` (the record's line in the PC file, or its 1-based row
+        in a frame without ``attrs["source"]``); one row per PC record, sorted by subject,
+        analyte, specimen, dose number and time.
 
     Raises
     ------
     DataError
         Missing variables, text where a number belongs, malformed dates, a negative
-        PCSTRESN, or two EX records of a subject starting at the same time.
+        PCSTRESN or EXDOSE, a PC subject without any EX record, or two EX records of a
+        subject starting at the same time; rows are named by their file line.
     InputError
         ``time`` or ``specimens`` not acceptable.
 
@@ -197,17 +199,21 @@ def derive_pk_concentrations(
         raise DataError("pc variable PCTPTNUM", "present for nominal time (or PCELTM)", "missing")
     ev = _dose_events(ex)
 
-    out = pc.copy().reset_index(drop=True)
+    first_row = source_of(pc, "pc")[1]
+    stresn = validate_numeric(pc, "pc", "PCSTRESN", minimum=0.0)
+    ex_subjects = set(ex["USUBJID"].dropna().astype(str))
+    fail_at_first(pc, "pc", ~pc["USUBJID"].astype(str).isin(ex_subjects).to_numpy(),
+                  "USUBJID", f"a subject with a dose record in EX ({source_of(ex, 'ex')[0]})",
+                  "PK samples are timed from the dose they follow: add the subject's EX records or remove its "
+                  "PC records.")
+    out = pc.copy()
     n = len(out)
-    out["source_row"] = np.arange(1, n + 1)
+    out["source_row"] = (out.index.to_numpy() + first_row) if "source" in pc.attrs else np.arange(1, n + 1)
+    out = out.reset_index(drop=True)
+    stresn = stresn.reset_index(drop=True)
     out["USUBJID"] = out["USUBJID"].astype(str)
     out["analyte"] = out["PCTESTCD"].astype(str)
     out["specimen"] = upper_text(out["PCSPEC"]).fillna("")
-    stresn = validate_numeric(out, "pc", "PCSTRESN")
-    negative = stresn < 0
-    if negative.any():
-        pos = int(np.flatnonzero(negative.to_numpy())[0])
-        raise DataError(f"pc row {pos + 1}, column PCSTRESN", "a concentration >= 0", float(stresn.iloc[pos]))
     lloq = validate_numeric(out, "pc", "PCLLOQ") if "PCLLOQ" in out else pd.Series(np.nan, index=out.index)
     text_blq = np.zeros(n, dtype=bool)
     for col in ("PCORRES", "PCSTRESC"):

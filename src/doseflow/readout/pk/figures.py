@@ -9,24 +9,21 @@
 - :func:`plot_individual_profiles`: one line per subject (spaghetti), log scale, one
   panel per dose level; BLQ samples are left off (log scale) and marked in the caption.
 - :func:`plot_dose_proportionality`: log(parameter) against log(dose) with the power-model
-  fit of :func:`~doseflow.readout.pk.summary.compute_dose_proportionality`.
+  fit of :func:`~doseflow.readout.pk.proportionality.compute_dose_proportionality`.
 
 Only records not excluded by :func:`~doseflow.readout.pk.concentrations.derive_pk_concentrations`
-are drawn. Axis labels carry the units of the data (time in h, the PCSTRESU unit).
+are drawn. Axis labels carry the units of the data (time in h, the PCSTRESU unit). Figures are
+made with matplotlib's object API (no pyplot state, no backend chosen). Groups are drawn in the
+order of ``by`` (a categorical keeps its order: the readout passes dose groups in dose order).
 """
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from doseflow.errors import DataError  # noqa: E402
+from doseflow.errors import DataError
 
 __all__ = ["plot_mean_concentration", "plot_individual_profiles", "plot_dose_proportionality"]
 
@@ -85,13 +82,14 @@ def plot_mean_concentration(conc_frame: pd.DataFrame, *, by: str = "dose",
     if df.empty:
         raise DataError("conc_frame", "at least one usable concentration to plot", "none")
     cu, du = _unit(df, "conc_unit"), _unit(df, "dose_unit")
-    grouped = df.groupby([by, time])["conc"]
+    grouped = df.groupby([by, time], observed=True)["conc"]
     stats_ = pd.DataFrame({"mean": grouped.mean(), "sd": grouped.std(ddof=1),
-                           "all_pos": df.assign(_p=df["conc"] > 0).groupby([by, time])["_p"].all()})
-    logmean = df.assign(_l=np.log(df["conc"].where(df["conc"] > 0))).groupby([by, time])["_l"].mean()
+                           "all_pos": df.assign(_p=df["conc"] > 0).groupby([by, time], observed=True)["_p"].all()})
+    logmean = df.assign(_l=np.log(df["conc"].where(df["conc"] > 0))).groupby([by, time], observed=True)["_l"].mean()
     stats_["geo_mean"] = np.where(stats_["all_pos"], np.exp(logmean), np.nan)
-    fig, (ax_lin, ax_log) = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True)
-    for i, (level, s) in enumerate(stats_.groupby(level=0)):
+    fig = Figure(figsize=(11, 4.5), constrained_layout=True)
+    ax_lin, ax_log = fig.subplots(1, 2)
+    for i, (level, s) in enumerate(stats_.groupby(level=0, observed=True)):
         s = s.droplevel(0)
         color = f"C{i}"
         label = _dose_label(level, du)
@@ -139,8 +137,8 @@ def plot_individual_profiles(conc_frame: pd.DataFrame, *, by: str = "dose", time
         raise DataError("conc_frame", "at least one measurable concentration to plot", "none")
     cu, du = _unit(df, "conc_unit"), _unit(df, "dose_unit")
     levels = list(pd.unique(df[by]))
-    fig, axes = plt.subplots(1, len(levels), figsize=(5 * len(levels), 4.2), squeeze=False,
-                             sharey=True, constrained_layout=True)
+    fig = Figure(figsize=(5 * len(levels), 4.2), constrained_layout=True)
+    axes = fig.subplots(1, len(levels), squeeze=False, sharey=True)
     keys = ["USUBJID"] + [k for k in ("analyte", "dose_number") if k in df.columns]
     for ax, level in zip(axes[0], levels):
         sub = df[df[by] == level].sort_values(keys + [time])
@@ -169,8 +167,8 @@ def plot_dose_proportionality(result) -> Figure:
     matplotlib.figure.Figure
     """
     est = result.estimates
-    fig, axes = plt.subplots(1, max(len(est), 1), figsize=(4.5 * max(len(est), 1), 4), squeeze=False,
-                             constrained_layout=True)
+    fig = Figure(figsize=(4.5 * max(len(est), 1), 4), constrained_layout=True)
+    axes = fig.subplots(1, max(len(est), 1), squeeze=False)
     for ax, (_, row) in zip(axes[0], est.iterrows()):
         pts = result.data[result.data["parameter"] == row["parameter"]]
         ax.scatter(pts["dose"], pts["value"], s=10)

@@ -98,6 +98,10 @@ def compute_adjusted_r_squared(r_squared: np.ndarray | float, n: np.ndarray | in
     return np.where(n > 2, out, np.nan)
 
 
+#: Smallest fitted decline, on the log scale over the fit's span, read as lambda-z > 0 (rounding below).
+_ROUNDING = 1e-9
+
+
 def _as_2d(values: object, name: str) -> np.ndarray:
     arr = np.asarray(values, dtype=float)
     if arr.ndim == 1:
@@ -150,7 +154,10 @@ def compute_lambda_z(
     For a fit of the last ``k`` candidates with centred times ``x`` and log
     concentrations ``y``: slope ``b = Sxy / Sxx``, ``lambda_z = -b``,
     ``R^2 = Sxy^2 / (Sxx Syy)``. The maximum adjusted R-squared in step 3 is taken over
-    all fits, including those with lambda-z <= 0, as in PKNCA.
+    all fits, including those with lambda-z <= 0, as in PKNCA. "lambda-z > 0" is read as a
+    fitted decline over the fit's time span of more than 1e-9 on the log scale
+    (``lambda_z (t_last - t_first) > 1e-9``): a flat terminal phase has a slope of 0 up to
+    rounding, whose sign would otherwise decide whether AUCinf is extrapolated to ~1e16.
 
     References
     ----------
@@ -214,9 +221,11 @@ def compute_lambda_z(
         tfirst[:, j] = np.where(has, np.where(mask, t, np.inf).min(axis=1), np.nan)
         fitted[:, j] = has
     adj = np.where(fitted, compute_adjusted_r_squared(r2, ks[None, :]), np.nan)
+    span = np.where(cand, t, -np.inf).max(axis=1)[:, None] - tfirst
     with np.errstate(invalid="ignore"):
         best_adj = np.nanmax(np.where(fitted & np.isfinite(adj), adj, -np.inf), axis=1)
-        qualify = fitted & np.isfinite(adj) & (adj > (best_adj[:, None] - factor)) & (lz > 0)
+        declines = lz * span > _ROUNDING
+        qualify = fitted & np.isfinite(adj) & (adj > (best_adj[:, None] - factor)) & declines
     any_q = qualify.any(axis=1)
     # the qualifying fit with the most points: the right-most qualifying column
     col = np.where(any_q, ks.size - 1 - np.argmax(qualify[:, ::-1], axis=1), 0)

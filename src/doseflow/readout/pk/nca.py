@@ -49,13 +49,11 @@ from doseflow.errors import DataError, InputError
 from doseflow.readout.pk.auc import compute_auc, unit_factors
 from doseflow.readout.pk.lambda_z import compute_lambda_z
 from doseflow.readout.pk.options import NCAOptions
+from doseflow.readout.pk.profiles import CARRY, arrange_profiles, validate_conc_frame
+from doseflow.readout.pk.sampling import FULL, PROFILE_KEYS, classify_sampling
 from doseflow.readout.result import AnalysisResult
 
-__all__ = ["NCAResult", "compute_nca", "PARAMETERS", "PROFILE_KEYS"]
-
-PROFILE_KEYS: tuple[str, ...] = ("USUBJID", "analyte", "specimen", "dose_number")
-_CARRY = ("dose", "dose_unit", "route", "infusion_duration", "conc_unit",
-          "DOSE_GROUP", "DOSE_LEVEL", "ACTARM", "ARM", "TRT01A")
+__all__ = ["NCAResult", "compute_nca", "PARAMETERS"]
 
 #: code -> (PPTEST name, unit template, topics whose flags apply). Units: {c} concentration,
 #: {t} time; CL/V units are filled in by the dose and concentration units.
@@ -92,78 +90,6 @@ PARAMETERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 _IV_ONLY = {"MRTIVIFO", "CLO", "VZO", "VSSO"}
 _EV_ONLY = {"MRTEVIFO", "CLFO", "VZFO"}
 _BOLUS_ONLY = {"C0"}
-_ROUTES = ("extravascular", "iv bolus", "iv infusion")
-
-def _prepare(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Fill optional columns, validate, and return the usable rows plus notes."""
-    if not isinstance(frame, pd.DataFrame):
-        raise DataError("conc_frame", "a pandas DataFrame of concentrations", type(frame).__name__)
-    for col in ("USUBJID", "time", "conc", "dose"):
-        if col not in frame.columns:
-            raise DataError(f"conc_frame column {col}",
-                            "present (required: USUBJID, time, conc, dose)", "missing")
-    df = frame.copy()
-    defaults = {"analyte": "", "specimen": "PLASMA", "dose_number": 1, "blq": False, "excluded": False,
-                "dose_unit": "", "conc_unit": "", "route": "extravascular", "infusion_duration": np.nan,
-                "time_unit": "h"}
-    for col, val in defaults.items():
-        if col not in df.columns:
-            df[col] = val
-    for col in ("time", "conc", "dose", "infusion_duration"):
-        num = pd.to_numeric(df[col], errors="coerce")
-        bad = num.isna() & df[col].notna()
-        if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(f"conc_frame row {pos + 1}, column {col}", "a number", df[col].iloc[pos])
-        df[col] = num.astype(float)
-    neg = df["conc"] < 0
-    if neg.any():
-        pos = int(np.flatnonzero(neg.to_numpy())[0])
-        raise DataError(f"conc_frame row {pos + 1}, column conc", "a concentration >= 0",
-                        float(df["conc"].iloc[pos]))
-    bad_route = ~df["route"].isin(_ROUTES)
-    if bad_route.any():
-        pos = int(np.flatnonzero(bad_route.to_numpy())[0])
-        raise DataError(f"conc_frame row {pos + 1}, column route", "one of " + ", ".join(_ROUTES),
-                        df["route"].iloc[pos])
-    notes: list[str] = []
-    df["excluded"] = df["excluded"].fillna(False).astype(bool)
-    df["blq"] = df["blq"].fillna(False).astype(bool) | (df["conc"] == 0)
-    n_excl = int(df["excluded"].sum())
-    if n_excl:
-        notes.append(f"{n_excl} concentration record(s) were excluded before NCA "
-                     "(reasons in the exclusion_reason column of the concentration frame).")
-    use = df[~df["excluded"]]
-    unusable = use["time"].isna() | (use["time"] < 0) | (use["conc"].isna() & ~use["blq"])
-    if unusable.any():
-        notes.append(f"{int(unusable.sum())} record(s) with a missing or negative time or a missing "
-                     "non-BLQ concentration were not used (PKNCA conc.na = 'drop').")
-    use = use[~unusable]
-    dup = use.duplicated(list(PROFILE_KEYS) + ["time"], keep=False)
-    if dup.any():
-        row = use[dup].iloc[0]
-        raise DataError(f"conc_frame subject {row['USUBJID']}, analyte {row['analyte']!s}, "
-                        f"dose {row['dose_number']}", "one sample per time", float(row["time"]),
-                        "Two samples share this time; remove or average them.")
-    return use, notes
-
-
-def _arrays(use: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
-    use = use.sort_values(list(PROFILE_KEYS) + ["time"], kind="mergesort")
-    pid = use.groupby(list(PROFILE_KEYS), sort=False, dropna=False).ngroup().to_numpy()
-    pos = use.groupby(list(PROFILE_KEYS), sort=False, dropna=False).cumcount().to_numpy()
-    n_prof = int(pid.max()) + 1 if pid.size else 0
-    width = int(pos.max()) + 1 if pos.size else 1
-    t = np.full((n_prof, width), np.nan)
-    c = np.full((n_prof, width), np.nan)
-    b = np.zeros((n_prof, width), dtype=bool)
-    t[pid, pos] = use["time"].to_numpy()
-    c[pid, pos] = np.where(use["blq"].to_numpy(), 0.0, use["conc"].to_numpy())
-    b[pid, pos] = use["blq"].to_numpy()
-    carry = [k for k in _CARRY if k in use.columns] + ["time_unit"]
-    meta = use.groupby(list(PROFILE_KEYS), sort=False, dropna=False)[carry].first().reset_index()
-    return meta, t, c, b
-
 
 def _apply_blq(t: np.ndarray, c: np.ndarray, blq: np.ndarray, opts: NCAOptions) -> np.ndarray:
     """Concentrations after the BLQ rules; dropped samples become NaN (times too)."""
@@ -210,8 +136,8 @@ class NCAResult(AnalysisResult):
         Long frame: profile keys (USUBJID, analyte, specimen, dose_number), dose,
         dose_unit, route, PPTESTCD, PPTEST, value, unit, flags.
     profiles : pandas.DataFrame
-        Wide frame: one row per profile, one column per parameter code, plus
-        ``flags`` (all reasons of the profile).
+        Wide frame: one row per profile, one column per parameter code, plus ``sampling``
+        (design), ``n_post``, ``n_pre`` and ``flags`` (all reasons of the profile).
     options : NCAOptions
     """
 
@@ -227,7 +153,8 @@ class NCAResult(AnalysisResult):
         """One row per profile; parameter columns labelled ``"CMAX (ug/mL)"``."""
         units = self.parameters.drop_duplicates("PPTESTCD").set_index("PPTESTCD")["unit"]
         codes = [c for c in PARAMETERS if c in self.profiles.columns and c in units.index]
-        keep = [k for k in ("USUBJID", "analyte", "dose_number", "dose", "dose_unit") if k in self.profiles]
+        keep = [k for k in ("USUBJID", "analyte", "DOSE_GROUP", "dose_number", "dose", "dose_unit", "off_dose",
+                            "sampling", "n_post") if k in self.profiles]
         out = self.profiles[keep + codes + ["flags"]].copy()
         return out.rename(columns={c: f"{c} ({units[c]})" if units[c] else c for c in codes})
 
@@ -236,6 +163,7 @@ class NCAResult(AnalysisResult):
         return {
             "n_subjects": int(self.profiles["USUBJID"].nunique()),
             "n_profiles": int(len(self.profiles)),
+            "n_by_sampling": self.profiles["sampling"].value_counts().to_dict() if "sampling" in self.profiles else {},
             "n_measurable": int((self.profiles["CMAX"] > 0).sum()),
             "n_lambda_z": int(lz.notna().sum()),
             "n_flagged": int((self.profiles["flags"] != "").sum()),
@@ -249,63 +177,10 @@ class NCAResult(AnalysisResult):
         return plot_individual_profiles(self.concentrations)
 
 
-def compute_nca(conc_frame: pd.DataFrame, options: NCAOptions | None = None) -> NCAResult:
-    """Compute NCA parameters for every subject x analyte x specimen x dosing interval.
-
-    Parameters
-    ----------
-    conc_frame : pandas.DataFrame
-        Output of :func:`~doseflow.readout.pk.concentrations.derive_pk_concentrations`,
-        or any frame with USUBJID, ``time`` (h since the dose, >= 0), ``conc`` (>= 0) and
-        ``dose``; optional ``analyte``, ``specimen``, ``dose_number`` (default 1),
-        ``blq`` (default: conc == 0), ``excluded``, ``dose_unit``, ``conc_unit``,
-        ``route`` ("extravascular" default, "iv bolus", "iv infusion") and
-        ``infusion_duration`` (h). Rows marked ``excluded`` are not used.
-    options : NCAOptions, optional
-        Defaults to ``NCAOptions()``.
-
-    Returns
-    -------
-    NCAResult
-        ``.parameters`` (long, PPTESTCD codes), ``.profiles`` (wide), flags per value.
-
-    Raises
-    ------
-    DataError
-        A required column is missing, a value is not a number, a concentration is
-        negative, a route is unknown, or two samples of a profile share a time.
-
-    Notes
-    -----
-    A value that cannot be computed is NaN and the reason is in ``flags``: e.g.
-    "lambda_z: fewer than 3 measurable points after Tmax (2)" (then every AUCinf-based
-    parameter is NaN) or "AUC: no concentration at time 0 (dosing interval 2)". Flags
-    that do not change a value: "AUC%extrap 27.3 > 20", "lambda_z: span ratio 1.40 < 2",
-    "lambda_z: R-squared 0.850 < 0.9".
-
-    References
-    ----------
-    PKNCA (Denney et al. 2015) ``pk.calc.*``; Gabrielsson and Weiner (2000), 2.8.
-
-    Examples
-    --------
-    One-compartment IV bolus, C = 10 exp(-0.1 t), dose 100 mg, C in mg/L:
-
-    >>> t = [0, 1, 2, 4, 8, 12, 24]
-    >>> df = pd.DataFrame({"USUBJID": "S1", "time": t, "conc": [10 * np.exp(-0.1 * x) for x in t],
-    ...                    "dose": 100.0, "dose_unit": "mg", "conc_unit": "mg/L", "route": "iv bolus"})
-    >>> p = compute_nca(df).profiles.iloc[0]
-    >>> [round(float(p[k]), 8) for k in ("LAMZ", "AUCIFO", "CLO", "VZO")]
-    [0.1, 100.0, 1.0, 10.0]
-    """
-    opts = options if options is not None else NCAOptions()
-    if not isinstance(opts, NCAOptions):
-        raise InputError("options", "an NCAOptions", type(opts).__name__)
-    use, notes = _prepare(conc_frame)
-    if use.empty:
-        raise DataError("conc_frame", "at least one usable concentration (not excluded, time >= 0)",
-                        f"{len(conc_frame)} rows, none usable")
-    meta, t, c_raw, blq = _arrays(use)
+def _compute(use: pd.DataFrame, opts: NCAOptions) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """NCA of the full profiles of ``use``: (wide profiles, long parameters, notes)."""
+    notes: list[str] = []
+    meta, t, c_raw, blq = arrange_profiles(use)
     n_prof = len(meta)
     rows = np.arange(n_prof)
     c = _apply_blq(t, c_raw, blq, opts)
@@ -465,6 +340,97 @@ def compute_nca(conc_frame: pd.DataFrame, options: NCAOptions | None = None) -> 
     if np.isnan(raw_factor).any():
         notes.append("Some dose or concentration units are not mass and mass/volume; CL and V are "
                      "reported in dose/(time*concentration) units without conversion.")
+    return profiles, parameters, notes
+
+
+def compute_nca(conc_frame: pd.DataFrame, options: NCAOptions | None = None, *,
+                excluded_where: str = "the exclusion_reason column of the concentration frame") -> NCAResult:
+    """Compute NCA parameters for every subject x analyte x specimen x dosing interval.
+
+    Parameters
+    ----------
+    conc_frame : pandas.DataFrame
+        Output of :func:`~doseflow.readout.pk.concentrations.derive_pk_concentrations`,
+        or any frame with USUBJID, ``time`` (h since the dose, >= 0), ``conc`` (>= 0) and
+        ``dose``; optional ``analyte``, ``specimen``, ``dose_number`` (default 1),
+        ``blq`` (default: conc == 0), ``excluded``, ``dose_unit``, ``conc_unit``,
+        ``route`` ("extravascular" default, "iv bolus", "iv infusion") and
+        ``infusion_duration`` (h). Rows marked ``excluded`` are not used.
+    options : NCAOptions, optional
+        Defaults to ``NCAOptions()``.
+    excluded_where : str
+        Where the note on excluded records sends the reader (a readout names its table).
+
+    Returns
+    -------
+    NCAResult
+        ``.parameters`` (long, PPTESTCD codes) of the full profiles; ``.profiles`` (wide)
+        of every profile with its ``sampling`` design, ``n_post`` and ``n_pre``; flags per
+        value.
+
+    Raises
+    ------
+    DataError
+        A required column is missing, a value is not a number, a concentration is
+        negative, a route is unknown, or two samples of a profile share a time.
+
+    Notes
+    -----
+    Only full profiles are analysed (:func:`~doseflow.readout.pk.sampling.classify_sampling`,
+    ``options.min_profile_samples``); a peak-and-trough or sparse profile is listed in
+    ``profiles`` with its sampling design and no parameter. A value that cannot be computed
+    is NaN and the reason is in ``flags``: e.g.
+    "lambda_z: fewer than 3 measurable points after Tmax (2)" (then every AUCinf-based
+    parameter is NaN) or "AUC: no concentration at time 0 (dosing interval 2)". Flags
+    that do not change a value: "AUC%extrap 27.3 > 20", "lambda_z: span ratio 1.40 < 2",
+    "lambda_z: R-squared 0.850 < 0.9".
+
+    References
+    ----------
+    PKNCA (Denney et al. 2015) ``pk.calc.*``; Gabrielsson and Weiner (2000), 2.8.
+
+    Examples
+    --------
+    One-compartment IV bolus, C = 10 exp(-0.1 t), dose 100 mg, C in mg/L:
+
+    >>> t = [0, 1, 2, 4, 8, 12, 24]
+    >>> df = pd.DataFrame({"USUBJID": "S1", "time": t, "conc": [10 * np.exp(-0.1 * x) for x in t],
+    ...                    "dose": 100.0, "dose_unit": "mg", "conc_unit": "mg/L", "route": "iv bolus"})
+    >>> p = compute_nca(df).profiles.iloc[0]
+    >>> [round(float(p[k]), 8) for k in ("LAMZ", "AUCIFO", "CLO", "VZO")]
+    [0.1, 100.0, 1.0, 10.0]
+    """
+    opts = options if options is not None else NCAOptions()
+    if not isinstance(opts, NCAOptions):
+        raise InputError("options", "an NCAOptions", type(opts).__name__)
+    frame, use, notes = validate_conc_frame(conc_frame, excluded_where=excluded_where)
+    if use.empty:
+        raise DataError("conc_frame", "at least one usable concentration (not excluded, time >= 0)",
+                        f"{len(conc_frame)} rows, none usable")
+    keys = list(PROFILE_KEYS)
+    design = classify_sampling(frame, opts.min_profile_samples)
+    design = design[design.set_index(keys).index.isin(use.set_index(keys).index)]
+    thin = design[design["sampling"] != FULL]
+    use = use[use.set_index(keys).index.isin(design.loc[design["sampling"] == FULL].set_index(keys).index)]
+    if len(thin):
+        kinds = thin["sampling"].value_counts()
+        notes.append(f"{len(thin)} profile(s) have fewer than {opts.min_profile_samples} post-dose samples ("
+                     + ", ".join(f"{k}: {n}" for k, n in kinds.items()) + "): NCA parameters are not computed for "
+                     "them (a single sample is a concentration at its time, not the Cmax of a profile); their "
+                     "concentrations are summarised by nominal time.")
+    carry = [k for k in CARRY if k in frame.columns] + ["time_unit"]
+    thin_meta = frame.merge(thin[keys], on=keys).groupby(keys, sort=False, dropna=False)[carry].first()
+    thin_meta = thin_meta.reset_index().merge(thin, on=keys)
+    thin_meta["flags"] = ("sampling " + thin_meta["sampling"] + " (" + thin_meta["n_post"].astype(str)
+                          + f" post-dose sample(s) < {opts.min_profile_samples}): NCA parameters not computed")
+    if use.empty:
+        profiles, parameters = thin_meta.drop(columns="time_unit"), pd.DataFrame(
+            columns=["USUBJID", "analyte", "specimen", "dose_number", "PPTESTCD", "PPTEST", "value", "unit", "flags"])
+    else:
+        profiles, parameters, unit_note = _compute(use, opts)
+        notes.extend(unit_note)
+        profiles = pd.concat([profiles.merge(design, on=keys, how="left"), thin_meta.drop(columns="time_unit")],
+                             ignore_index=True)
     methods = (
         f"NCA by the rules of PKNCA (Denney et al. 2015) and WinNonlin: AUC by the {opts.auc_method} "
         "trapezoid rule; BLQ samples before the first measurable concentration "
@@ -477,11 +443,12 @@ def compute_nca(conc_frame: pd.DataFrame, options: NCAOptions | None = None) -> 
         "Weiner 2000, 2.8.4); AUCinf = AUClast + Clast/lambda_z; CL = dose/AUCinf,obs; "
         "Vz = CL/lambda_z; Vss = MRT x CL for IV doses. Flags: span ratio < "
         f"{opts.min_span_ratio:g}, R-squared < {opts.min_hl_r_squared:g}, AUC%extrap > "
-        f"{opts.max_aucinf_pext:g}%."
+        f"{opts.max_aucinf_pext:g}%. Only profiles with at least {opts.min_profile_samples} post-dose samples are "
+        "analysed (doseflow.readout.pk.sampling)."
     )
     n_flag = int((profiles["flags"] != "").sum())
     if n_flag:
-        notes.append(f"{n_flag} of {n_prof} profiles carry flags (see the flags column).")
+        notes.append(f"{n_flag} of {len(profiles)} profiles carry flags (see the flags column of the NCA table).")
     return NCAResult(parameters=parameters, profiles=profiles, concentrations=use.copy(),
                      options=opts, methods=methods, notes=tuple(notes))
 

@@ -29,6 +29,10 @@ impute_start                "auto"                   ``impute`` = none by defaul
                                                      infusion first doses and "start_logslope"
                                                      (C0 back-extrapolation) for an IV bolus, the
                                                      WinNonlin convention
+min_profile_samples         3                        none: PKNCA computes what the samples allow;
+                                                     here a profile with fewer post-dose samples
+                                                     is not analysed (its samples are
+                                                     concentrations at their times)
 ==========================  =======================  ==============================================
 
 The "flag only" options never change a value: a parameter that breaks them keeps its
@@ -137,6 +141,11 @@ class NCAOptions:
         methods "logslope" then "c1"); for later doses leave AUCs missing with a flag.
         "none": AUCs are missing with a flag whenever time 0 has no sample (PKNCA's
         behaviour without ``impute``).
+    min_profile_samples : int >= 1
+        Post-dose samples (time > 0) a profile needs to be analysed
+        (:mod:`doseflow.readout.pk.sampling`): a peak-and-trough or single-sample cycle is
+        reported as concentrations at their nominal times, not as a profile. doseflow's
+        rule; PKNCA has no such option.
 
     Raises
     ------
@@ -206,6 +215,10 @@ class NCAOptions:
         "'auto': C(0) = 0 for a first extravascular or infusion dose, C0 back-extrapolated "
         "for an IV bolus; 'none': AUCs missing when time 0 has no sample.")
 
+    min_profile_samples: int = _opt(
+        3, "none (doseflow)",
+        "Post-dose samples a profile needs for NCA; fewer are concentrations at their times.")
+
     def __post_init__(self) -> None:
         def where(name: str) -> str:
             return f"NCAOptions.{name}"
@@ -228,6 +241,7 @@ class NCAOptions:
                 raise ConfigError(where(name), "True or False", getattr(self, name), hint(name))
         checks = {
             "min_hl_points": lambda v, w: check_int(v, w, minimum=2),
+            "min_profile_samples": lambda v, w: check_int(v, w, minimum=1),
             "adj_r_squared_factor": lambda v, w: check_real(v, w, minimum=0.0, maximum=1.0, strict=True),
             "min_span_ratio": lambda v, w: check_real(v, w, minimum=0.0, strict=True),
             "min_hl_r_squared": lambda v, w: check_real(v, w, minimum=0.0, maximum=1.0, strict=True),

@@ -1,32 +1,26 @@
-"""Descriptive statistics of NCA parameters by dose level, and dose proportionality.
+"""Descriptive statistics of NCA parameters and of concentrations, by cycle and dose group.
 
-Summary statistics per parameter and dose level (values that are NaN are counted in
-``n_missing``, never silently left out):
+Summary statistics per parameter (or nominal time) and group; values that are NaN are
+counted in ``n_missing``, never silently left out:
 
-- ``n``, arithmetic mean, SD (n - 1 denominator), CV% = 100 SD / mean, median, min, max;
+- ``n`` is a count of **patients** (USUBJID with a value); ``n_values`` the number of values
+  (profiles, or samples) behind them, which is larger only when a patient contributes more
+  than one (e.g. cycles pooled): the table then shows both;
+- arithmetic mean, SD (n - 1 denominator), CV% = 100 SD / mean, median, min, max;
 - geometric mean ``exp(mean(log x))`` and geometric CV% ``100 sqrt(exp(s^2) - 1)`` where
   ``s`` is the SD of ``log x`` (Kirkwood 1979; PKNCA ``business.geomean``/``geocv``). They
   are undefined (NaN, flagged) when any value is <= 0, and not computed for times (TMAX,
   TLST, LAMZLL, LAMZUL), which are summarised by median and range as is customary.
 
-Dose proportionality by the power model ``log(P) = a + b log(Dose) + e`` fitted by least
-squares over individual values (Gough et al. 1995; Smith et al. 2000). The (1 - alpha) CI
-of ``b`` uses the t distribution with n - 2 degrees of freedom. With ``r`` the ratio of the
-highest to the lowest dose and acceptance limits ``(theta_L, theta_H)`` (0.80, 1.25 by
-default) for the ratio of dose-normalised geometric means, Smith et al. (2000, eq. 5)
-give the critical region ``1 + ln(theta_L)/ln(r) < b < 1 + ln(theta_H)/ln(r)``:
-proportionality is concluded when the whole CI lies inside it, rejected when the whole CI
-lies outside, and inconclusive otherwise. The ratio of dose-normalised geometric means at
-the highest and lowest dose is estimated as ``r^(b - 1)`` with CI ``r^(CI(b) - 1)``.
+:func:`tabulate_pk_summary` summarises NCA parameters (by default by dose; the readout uses
+cycle and assigned dose group); :func:`tabulate_concentrations` summarises the samples of
+profiles that are not full profiles (peak and trough, sparse) at each nominal time, where a
+sample is a concentration, not a parameter of a profile (:mod:`doseflow.readout.pk.sampling`).
 
 References
 ----------
-Gough K, Hutchison M, Keene O, et al. (1995). Assessment of dose proportionality: report
-from the statisticians in the pharmaceutical industry/pharmacokinetics UK joint working
-party. Drug Inf J 29:1039-1048.
-Smith BP, Vandenhende FR, DeSante KA, et al. (2000). Confidence interval criteria for
-assessment of dose proportionality. Pharm Res 17(10):1278-1283.
 Kirkwood TBL (1979). Geometric means and measures of dispersion. Biometrics 35:908-909.
+Denney W, Duvvuri S, Buckeridge C (2015). PKNCA, summary statistics (``PKNCA.set.summary``).
 """
 
 from __future__ import annotations
@@ -36,17 +30,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from doseflow.checks import check_probability, check_real
 from doseflow.errors import DataError, InputError
 from doseflow.readout.pk.nca import NCAResult
 from doseflow.readout.result import AnalysisResult
 
-__all__ = ["tabulate_pk_summary", "compute_dose_proportionality", "compute_geometric_stats",
-           "PKSummaryResult", "DoseProportionalityResult"]
+__all__ = ["tabulate_pk_summary", "tabulate_concentrations", "compute_geometric_stats", "PKSummaryResult"]
 
 _TIME_PARAMS = {"TMAX", "TLST", "LAMZLL", "LAMZUL"}
+_LABELS = {"n": "n (patients)", "n_values": "n values", "n_missing": "n missing", "n_blq": "n BLQ",
+           "geo_mean": "Geo. mean", "geo_cv": "Geo. CV%", "mean": "Mean", "sd": "SD", "cv": "CV%",
+           "median": "Median", "min": "Min", "max": "Max", "dose_number": "Cycle (dose number)",
+           "DOSE_LEVEL": "Dose level", "DOSE_GROUP": "Dose group", "time_nominal": "Nominal time (h)",
+           "PPTESTCD": "Parameter", "unit": "Unit", "analyte": "Analyte", "flags": "Flags"}
 
 
 def compute_geometric_stats(values: np.ndarray) -> tuple[float, float]:
@@ -70,70 +66,107 @@ def compute_geometric_stats(values: np.ndarray) -> tuple[float, float]:
     return gm, gcv
 
 
-def _parameters_frame(data: NCAResult | pd.DataFrame) -> pd.DataFrame:
-    frame = data.parameters if isinstance(data, NCAResult) else data
-    if not isinstance(frame, pd.DataFrame):
-        raise DataError("parameters", "an NCAResult or its long parameters frame", type(frame).__name__)
-    for col in ("PPTESTCD", "value"):
-        if col not in frame.columns:
-            raise DataError(f"parameters column {col}", "present (required: PPTESTCD, value)", "missing")
-    return frame
+def _describe(frame: pd.DataFrame, keys: list[str], *, subject: str | None, no_geo: pd.Series | None = None
+              ) -> pd.DataFrame:
+    """The statistics of the module docstring of ``frame["value"]`` per ``keys`` (in first-seen order)."""
+    grouped = frame.groupby(keys, sort=False, dropna=False)
+    val = grouped["value"]
+    present = frame.assign(_who=frame[subject] if subject else np.arange(len(frame)))
+    present = present[present["value"].notna()]
+    out = pd.DataFrame({
+        "n": present.groupby(keys, sort=False, dropna=False)["_who"].nunique(),
+        "n_values": val.count(),
+        "n_missing": val.size() - val.count(),
+        "mean": val.mean(), "sd": val.std(ddof=1), "median": val.median(), "min": val.min(), "max": val.max(),
+    })
+    out["n"] = out["n"].reindex(out.index).fillna(0).astype(int)
+    out["cv"] = 100.0 * out["sd"] / out["mean"]
+    logs = frame.assign(_log=np.log(frame["value"].where(frame["value"] > 0)),
+                        _nonpos=(frame["value"] <= 0)).groupby(keys, sort=False, dropna=False)
+    n_nonpos = logs["_nonpos"].sum()
+    out["geo_mean"] = np.exp(logs["_log"].mean())
+    out["geo_cv"] = 100.0 * np.sqrt(np.expm1(logs["_log"].std(ddof=1) ** 2))
+    flags = np.where(n_nonpos > 0, np.char.mod("geometric statistics undefined: %d value(s) <= 0",
+                                               n_nonpos.to_numpy()), "").astype(object)
+    out.loc[n_nonpos.to_numpy() > 0, ["geo_mean", "geo_cv"]] = np.nan
+    if no_geo is not None:
+        mask = no_geo.reindex(out.index).fillna(False).to_numpy(dtype=bool)
+        out.loc[mask, ["geo_mean", "geo_cv"]] = np.nan
+        flags = np.where(mask, "time parameter: median and range", flags)
+    out["flags"] = flags
+    return out.reset_index()
 
 
 @dataclass(frozen=True)
 class PKSummaryResult(AnalysisResult):
-    """Descriptive statistics of NCA parameters by dose level (see module docstring)."""
+    """Descriptive statistics of NCA parameters or concentrations by group (see module docstring)."""
 
     statistics: pd.DataFrame
-    by: str
+    by: tuple[str, ...]
     title: str = "Summary of PK parameters by dose level"
     methods: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def table(self) -> pd.DataFrame:
-        labels = {"n": "n", "n_missing": "n missing", "geo_mean": "Geo. mean", "geo_cv": "Geo. CV%",
-                  "mean": "Mean", "sd": "SD", "cv": "CV%", "median": "Median", "min": "Min", "max": "Max"}
-        return self.statistics.rename(columns=labels)
+        """Statistics with labelled columns; "n values" only where a patient contributes several values."""
+        out = self.statistics
+        if (out["n_values"] == out["n"]).all():
+            out = out.drop(columns="n_values")
+        return out.rename(columns=_LABELS)
 
     def to_dict(self) -> dict:
-        return {"by": self.by, "statistics": self.statistics.to_dict(orient="records")}
+        return {"by": list(self.by), "statistics": self.statistics.to_dict(orient="records")}
 
 
-def tabulate_pk_summary(data: NCAResult | pd.DataFrame, *, by: str = "dose",
-                        parameters: Sequence[str] | None = None) -> PKSummaryResult:
-    """Summarise NCA parameters by dose level.
+def _by(by: str | Sequence[str]) -> list[str]:
+    return [by] if isinstance(by, str) else list(by)
+
+
+def tabulate_pk_summary(data: NCAResult | pd.DataFrame, *, by: str | Sequence[str] = "dose",
+                        parameters: Sequence[str] | None = None, subject: str = "USUBJID") -> PKSummaryResult:
+    """Summarise NCA parameters by group (by default by dose).
 
     Parameters
     ----------
     data : NCAResult or pandas.DataFrame
-        An NCA result or its long ``parameters`` frame (PPTESTCD, value, unit, ``by``).
-    by : str
-        Grouping column, e.g. "dose" (EXDOSE of the interval) or "DOSE_GROUP" (from ADSL).
+        An NCA result or its long ``parameters`` frame (PPTESTCD, value, unit, the ``by``
+        columns, and ``subject`` when present).
+    by : str or sequence of str
+        Grouping columns, e.g. "dose" (EXDOSE of the interval) or ``["dose_number",
+        "DOSE_GROUP"]`` (cycle and assigned dose group, as the readout does).
     parameters : sequence of str, optional
         PPTESTCD codes to summarise (default: all present), in that order.
+    subject : str
+        Column identifying the patient; ``n`` counts its distinct values (each value counts
+        as a patient when the frame has no such column).
 
     Returns
     -------
     PKSummaryResult
-        ``statistics``: one row per parameter and dose level with n, n_missing,
-        geo_mean, geo_cv, mean, sd, cv, median, min, max and flags.
+        ``statistics``: one row per parameter and group with n (patients), n_values,
+        n_missing, geo_mean, geo_cv, mean, sd, cv, median, min, max and flags.
 
     Raises
     ------
     DataError
-        If the frame lacks PPTESTCD, value or the ``by`` column.
+        If the frame lacks PPTESTCD, value or a ``by`` column.
 
     Examples
     --------
     >>> df = pd.DataFrame({"PPTESTCD": "CMAX", "unit": "ng/mL", "dose": [10.0, 10.0, 10.0],
-    ...                    "value": [1.0, 10.0, 100.0]})
+    ...                    "USUBJID": ["a", "b", "c"], "value": [1.0, 10.0, 100.0]})
     >>> s = tabulate_pk_summary(df).statistics.iloc[0]
     >>> int(s["n"]), round(float(s["geo_mean"]), 6), float(s["median"]), float(s["mean"])
     (3, 10.0, 10.0, 37.0)
     """
-    frame = _parameters_frame(data)
-    if by not in frame.columns:
-        raise DataError(f"parameters column {by}", "present to group by", "missing")
+    frame = data.parameters if isinstance(data, NCAResult) else data
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError("parameters", "an NCAResult or its long parameters frame", type(frame).__name__)
+    keys = _by(by)
+    for col in ("PPTESTCD", "value", *keys):
+        if col not in frame.columns:
+            raise DataError(f"parameters column {col}", "present to group by" if col in keys else
+                            "present (required: PPTESTCD, value)", "missing")
     codes = list(parameters) if parameters is not None else list(dict.fromkeys(frame["PPTESTCD"]))
     unknown = [c for c in codes if c not in set(frame["PPTESTCD"])]
     if unknown:
@@ -142,187 +175,84 @@ def tabulate_pk_summary(data: NCAResult | pd.DataFrame, *, by: str = "dose",
     sub["value"] = pd.to_numeric(sub["value"], errors="coerce").astype(float)
     if "unit" not in sub:
         sub["unit"] = ""
-    grouped = sub.groupby(["PPTESTCD", by], sort=False, dropna=False)
-    val = grouped["value"]
-    out = pd.DataFrame({
-        "n": val.count(),
-        "n_missing": val.size() - val.count(),
-        "mean": val.mean(),
-        "sd": val.std(ddof=1),
-        "median": val.median(),
-        "min": val.min(),
-        "max": val.max(),
-        "unit": grouped["unit"].first(),
-    })
-    out["cv"] = 100.0 * out["sd"] / out["mean"]
-    logs = sub.assign(_log=np.log(sub["value"].where(sub["value"] > 0)),
-                      _nonpos=(sub["value"] <= 0)).groupby(["PPTESTCD", by], sort=False, dropna=False)
-    n_nonpos = logs["_nonpos"].sum()
-    out["geo_mean"] = np.exp(logs["_log"].mean())
-    out["geo_cv"] = 100.0 * np.sqrt(np.expm1(logs["_log"].std(ddof=1) ** 2))
-    flags = np.where(n_nonpos > 0, np.char.mod("geometric statistics undefined: %d value(s) <= 0",
-                                               n_nonpos.to_numpy()), "").astype(object)
-    out.loc[n_nonpos.to_numpy() > 0, ["geo_mean", "geo_cv"]] = np.nan
-    is_time = out.index.get_level_values("PPTESTCD").isin(list(_TIME_PARAMS))
-    out.loc[is_time, ["geo_mean", "geo_cv"]] = np.nan
-    flags = np.where(is_time, "time parameter: median and range", flags)
-    out["flags"] = flags
-    out = out.reset_index()
+    units = sub.groupby(["PPTESTCD", *keys], sort=False, dropna=False)["unit"].first()
+    time_param = pd.Series(units.index.get_level_values("PPTESTCD").isin(list(_TIME_PARAMS)), index=units.index)
+    out = _describe(sub, ["PPTESTCD", *keys], subject=subject if subject in sub.columns else None,
+                    no_geo=time_param)
+    out["unit"] = units.to_numpy()
     out["_order"] = out["PPTESTCD"].map({c: i for i, c in enumerate(codes)})
-    out = out.sort_values(["_order", by], kind="mergesort").drop(columns="_order").reset_index(drop=True)
-    out = out[["PPTESTCD", "unit", by, "n", "n_missing", "geo_mean", "geo_cv", "mean", "sd", "cv",
+    out = out.sort_values(["_order", *keys], kind="mergesort").drop(columns="_order").reset_index(drop=True)
+    out = out[["PPTESTCD", "unit", *keys, "n", "n_values", "n_missing", "geo_mean", "geo_cv", "mean", "sd", "cv",
                "median", "min", "max", "flags"]]
-    methods = ("Per parameter and dose level: n, geometric mean exp(mean log x), geometric CV% "
-               "100 sqrt(exp(s_log^2) - 1), arithmetic mean, SD, CV%, median, min and max; NaN values "
-               "counted as missing; geometric statistics undefined when a value is <= 0 and not "
-               "given for times.")
+    methods = ("Per parameter and group: n patients (and the number of values when a patient has several), "
+               "geometric mean exp(mean log x), geometric CV% 100 sqrt(exp(s_log^2) - 1), arithmetic mean, SD, CV%, "
+               "median, min and max; NaN values counted as missing; geometric statistics undefined when a value is "
+               "<= 0 and not given for times (Kirkwood 1979).")
     notes = (f"{int(out['n_missing'].sum())} parameter value(s) missing (NaN) were not summarised.",) \
         if out["n_missing"].sum() else ()
-    return PKSummaryResult(statistics=out, by=by, methods=methods, notes=notes)
+    return PKSummaryResult(statistics=out, by=tuple(keys), methods=methods, notes=notes)
 
 
-@dataclass(frozen=True)
-class DoseProportionalityResult(AnalysisResult):
-    """Power-model dose proportionality per parameter (Smith et al. 2000)."""
-
-    estimates: pd.DataFrame
-    data: pd.DataFrame
-    level: float
-    theta: tuple[float, float]
-    title: str = "Dose proportionality (power model)"
-    methods: str = ""
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    def table(self) -> pd.DataFrame:
-        return self.estimates
-
-    def to_dict(self) -> dict:
-        return {"level": self.level, "theta": list(self.theta),
-                "estimates": self.estimates.to_dict(orient="records")}
-
-    def figure(self):
-        """log(parameter) against log(dose) with the fitted power model, one panel each."""
-        from doseflow.readout.pk.figures import plot_dose_proportionality
-        return plot_dose_proportionality(self)
-
-
-def compute_dose_proportionality(
-    data: NCAResult | pd.DataFrame,
-    parameters: Sequence[str] = ("CMAX", "AUCLST", "AUCIFO"),
-    *,
-    level: float = 0.90,
-    theta: tuple[float, float] = (0.80, 1.25),
-    dose: str = "dose",
-) -> DoseProportionalityResult:
-    """Fit the power model ``log(P) = a + b log(Dose)`` and judge proportionality (Smith 2000).
+def tabulate_concentrations(conc_frame: pd.DataFrame, *, by: str | Sequence[str] = ("dose_number", "DOSE_GROUP"),
+                            time: str = "time_nominal", subject: str = "USUBJID") -> PKSummaryResult:
+    """Summarise concentrations at each nominal time, per group: n patients, n BLQ, geometric and arithmetic stats.
 
     Parameters
     ----------
-    data : NCAResult or pandas.DataFrame
-        NCA result or its long parameters frame (PPTESTCD, value, ``dose`` column).
-    parameters : sequence of str
-        PPTESTCD codes to assess (exposure parameters: CMAX, AUCLST, AUCIFO, ...).
-    level : float in (0, 1)
-        Confidence level of the CI of ``b`` (0.90 as Smith et al. 2000).
-    theta : (float, float)
-        Acceptance limits (theta_L < 1 < theta_H) for the ratio of dose-normalised
-        geometric means of the highest to the lowest dose.
-    dose : str
-        Column holding the dose (> 0) of each value.
+    conc_frame : pandas.DataFrame
+        Samples (e.g. those of peak-and-trough profiles) with ``conc``, ``blq``, ``time``,
+        the ``by`` columns and ``subject``; rows marked ``excluded`` are left out, except
+        pre-dose samples (nominal time < 0), which are the troughs.
+    by : str or sequence of str
+        Grouping columns before the time.
+    time : str
+        Nominal time column (h).
+    subject : str
+        Patient column; ``n`` counts patients.
 
     Returns
     -------
-    DoseProportionalityResult
-        ``estimates``: parameter, n, n_doses, dose_ratio, intercept, slope (b), se,
-        ci_low, ci_high, critical_low, critical_high, ratio (r^(b-1)), ratio_ci_low,
-        ratio_ci_high, conclusion ("proportional", "not proportional", "inconclusive"),
-        flags. Rows that cannot be estimated (one dose level, fewer than 3 positive
-        values) are NaN with the reason in ``flags``.
-
-    Raises
-    ------
-    InputError
-        ``level`` or ``theta`` out of range.
-    DataError
-        The frame lacks PPTESTCD, value or the dose column.
-
-    Notes
-    -----
-    ``b`` and its standard error are those of ordinary least squares of ``log P`` on
-    ``log Dose``; CI ``b +/- t(1 - alpha/2, n - 2) SE(b)``. Values <= 0 or NaN cannot be
-    logged; they are left out and counted in ``flags``.
-
-    References
-    ----------
-    Smith et al. (2000), Pharm Res 17:1278, equations 3-5; Gough et al. (1995).
+    PKSummaryResult
+        ``statistics``: analyte, the ``by`` columns, ``time_nominal``, n, n_values, n_blq,
+        n_missing, the statistics of the module docstring (BLQ samples count as 0: they make
+        the geometric statistics undefined, flagged), and the concentration unit.
 
     Examples
     --------
-    Exactly proportional data give b = 1:
-
-    >>> df = pd.DataFrame({"PPTESTCD": "AUCLST", "dose": [1.0, 2, 4, 1, 2, 4],
-    ...                    "value": [3.0, 6, 12, 3, 6, 12]})
-    >>> row = compute_dose_proportionality(df, ["AUCLST"]).estimates.iloc[0]
-    >>> round(float(row["slope"]), 10), row["conclusion"]
-    (1.0, 'proportional')
+    >>> f = pd.DataFrame({"USUBJID": ["a", "b", "a", "b"], "analyte": "X", "dose_number": 2,
+    ...                   "DOSE_GROUP": "1 mg", "time_nominal": [-0.5, -0.5, 0.5, 0.5], "conc": [1.0, 4.0, 10.0, 40.0],
+    ...                   "blq": False, "excluded": [True, True, False, False], "conc_unit": "ug/mL"})
+    >>> s = tabulate_concentrations(f).statistics
+    >>> s["time_nominal"].tolist(), s["n"].tolist(), s["geo_mean"].round(9).tolist()
+    ([-0.5, 0.5], [2, 2], [2.0, 20.0])
     """
-    level = check_probability(level, "level", error=InputError)
-    if not (isinstance(theta, (tuple, list)) and len(theta) == 2):
-        raise InputError("theta", "a pair (theta_L, theta_H) with theta_L < 1 < theta_H", theta)
-    th_l = check_real(theta[0], "theta[0]", minimum=0.0, maximum=1.0, strict=True, error=InputError)
-    th_h = check_real(theta[1], "theta[1]", minimum=1.0, strict=True, error=InputError)
-    frame = _parameters_frame(data)
-    if dose not in frame.columns:
-        raise DataError(f"parameters column {dose}", "present (the dose of each value)", "missing")
-    rows, used = [], []
-    for code in parameters:  # a handful of parameters, not patients
-        sub = frame[frame["PPTESTCD"] == code]
-        x = pd.to_numeric(sub[dose], errors="coerce").to_numpy(dtype=float)
-        y = pd.to_numeric(sub["value"], errors="coerce").to_numpy(dtype=float)
-        ok = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
-        flags = []
-        if (~ok).sum():
-            flags.append(f"{int((~ok).sum())} value(s) missing, <= 0 or with dose <= 0 left out")
-        lx, ly = np.log(x[ok]), np.log(y[ok])
-        n, n_doses = int(ok.sum()), int(np.unique(x[ok]).size)
-        r = float(x[ok].max() / x[ok].min()) if n else np.nan
-        row = {"parameter": code, "n": n, "n_doses": n_doses, "dose_ratio": r}
-        est = dict.fromkeys(["intercept", "slope", "se", "ci_low", "ci_high", "critical_low",
-                             "critical_high", "ratio", "ratio_ci_low", "ratio_ci_high"], np.nan)
-        conclusion = "not estimable"
-        if n_doses < 2:
-            flags.append("fewer than 2 dose levels: power model not estimable")
-        elif n < 3:
-            flags.append("fewer than 3 values: no residual degrees of freedom")
-        else:
-            xm, ym = lx.mean(), ly.mean()
-            sxx = float(((lx - xm) ** 2).sum())
-            b = float(((lx - xm) * (ly - ym)).sum() / sxx)
-            a = ym - b * xm
-            resid = ly - (a + b * lx)
-            s2 = float((resid ** 2).sum() / (n - 2))
-            se = float(np.sqrt(s2 / sxx))
-            tq = float(stats.t.ppf(1.0 - (1.0 - level) / 2.0, n - 2))
-            lo, hi = b - tq * se, b + tq * se
-            crit_lo, crit_hi = 1.0 + np.log(th_l) / np.log(r), 1.0 + np.log(th_h) / np.log(r)
-            est.update(intercept=a, slope=b, se=se, ci_low=lo, ci_high=hi, critical_low=crit_lo,
-                       critical_high=crit_hi, ratio=r ** (b - 1.0), ratio_ci_low=r ** (lo - 1.0),
-                       ratio_ci_high=r ** (hi - 1.0))
-            if crit_lo < lo and hi < crit_hi:
-                conclusion = "proportional"
-            elif hi <= crit_lo or lo >= crit_hi:
-                conclusion = "not proportional"
-            else:
-                conclusion = "inconclusive"
-        row.update(est)
-        row["conclusion"] = conclusion
-        row["flags"] = "; ".join(flags)
-        rows.append(row)
-        used.append(pd.DataFrame({"parameter": code, "dose": x[ok], "value": y[ok]}))
-    estimates = pd.DataFrame(rows)
-    methods = (f"Power model log(P) = a + b log(dose) by least squares (Gough et al. 1995); "
-               f"{100 * level:g}% CI of b from the t distribution with n - 2 df; dose proportionality "
-               f"concluded when the CI lies within 1 + ln({th_l:g})/ln(r) to 1 + ln({th_h:g})/ln(r), r = "
-               "highest/lowest dose (Smith et al. 2000).")
-    return DoseProportionalityResult(estimates=estimates, data=pd.concat(used, ignore_index=True),
-                                     level=level, theta=(th_l, th_h), methods=methods)
+    keys = _by(by)
+    if not isinstance(conc_frame, pd.DataFrame):
+        raise DataError("conc_frame", "a pandas DataFrame of concentrations", type(conc_frame).__name__)
+    for col in (subject, time, "conc", *keys):
+        if col not in conc_frame.columns:
+            raise DataError(f"conc_frame column {col}", "present", "missing")
+    df = conc_frame.copy()
+    if "analyte" not in df:
+        df["analyte"] = ""
+    nominal = pd.to_numeric(df[time], errors="coerce")
+    excluded = df["excluded"].fillna(False).astype(bool) if "excluded" in df else pd.Series(False, index=df.index)
+    trough = excluded & (nominal < 0) & df["exclusion_reason"].astype(str).str.startswith("sample before the dose") \
+        if "exclusion_reason" in df else excluded & (nominal < 0)
+    df = df[(~excluded | trough) & nominal.notna()]
+    df = df.assign(value=pd.to_numeric(df["conc"], errors="coerce"), _blq=df["blq"].fillna(False).astype(bool)
+                   if "blq" in df else False)
+    keys = ["analyte", *keys, time]
+    df = df.sort_values(keys, kind="mergesort")
+    out = _describe(df, keys, subject=subject)
+    out["n_blq"] = df.groupby(keys, sort=False, dropna=False)["_blq"].sum().to_numpy().astype(int)
+    out["unit"] = df.groupby(keys, sort=False, dropna=False)["conc_unit"].first().to_numpy() \
+        if "conc_unit" in df else ""
+    out = out[[*keys, "unit", "n", "n_values", "n_blq", "n_missing", "geo_mean", "geo_cv", "mean", "sd", "cv",
+               "median", "min", "max", "flags"]]
+    methods = ("Concentrations at each nominal time (a pre-dose sample is the trough of the previous interval), "
+               "per group: n patients, BLQ samples (counted as 0), geometric mean and CV% (undefined with a BLQ or "
+               "0 value), arithmetic mean, SD, median and range (Kirkwood 1979). These samples do not make a "
+               "profile, so no Cmax or AUC is derived from them.")
+    return PKSummaryResult(statistics=out, by=tuple(keys), title="Concentrations by nominal time",
+                           methods=methods)

@@ -7,7 +7,7 @@ Each function takes an SDTM AE frame and returns a copy with new columns (``deri
 - :func:`derive_related`: AERELFL, from AEREL;
 - :func:`derive_grade`: AGRADE and its source AGRADESRC (CTCAE grade or AESEV severity).
 
-The tables of :mod:`doseflow.readout.safety` call these when the columns are absent, so a
+The tables of :mod:`doseflow.readout.safety.incidence` and :mod:`~doseflow.readout.safety.overview` call these when the columns are absent, so a
 user may derive them first with other options.
 """
 
@@ -21,9 +21,10 @@ import pandas as pd
 from doseflow.cdisc.dates import parse_dtc
 from doseflow.checks import check_choice, check_int
 from doseflow.errors import DataError
-from doseflow.readout.adsl import (
+from doseflow.readout.groups import group_labels
+from doseflow.readout.inputs import (
     calendar_date,
-    group_labels,
+    fail_at_first,
     upper_text,
     validate_columns,
     validate_numeric,
@@ -52,7 +53,6 @@ RELATED_VALUES: tuple[str, ...] = (
 #: AESEV (CDISC CT codelist AESEV, C66769) mapped to an ordinal analysis grade.
 SEVERITY_GRADES: dict[str, int] = {"MILD": 1, "MODERATE": 2, "SEVERE": 3}
 
-OVERALL = "Overall"
 NOT_CODED_SOC = "(SOC not coded)"
 NOT_CODED_TERM = "(term not coded)"
 GRADE_SOURCE_CTCAE = "CTCAE grade (AETOXGR)"
@@ -94,7 +94,9 @@ def derive_teae(
     Raises
     ------
     DataError
-        Missing variables, dates that are not ISO 8601, or unknown subjects.
+        Missing variables, dates that are not ISO 8601, an AEENDTC that is surely before
+        its AESTDTC (the latest end the partial end date allows is before the earliest
+        start), or unknown subjects.
     ConfigError
         Bad ``window_days`` or ``missing_start``.
 
@@ -158,6 +160,11 @@ def derive_teae(
     if "AEENDTC" in out.columns:
         end = parse_dtc(out["AEENDTC"].reset_index(drop=True), impute="last", where="ae column AEENDTC")
         out["AENDT"] = calendar_date(end["dt"]).to_numpy()
+        before = (calendar_date(end["dt"]) < calendar_date(lo["dt"])).to_numpy()
+        if before.any():
+            pos = int(np.flatnonzero(before)[0])
+            fail_at_first(ae, "ae", before, "AEENDTC", f"on or after AESTDTC ({text.iloc[pos]})",
+                          "An adverse event cannot end before it starts; correct either date.")
     else:
         out["AENDT"] = pd.NaT
 
@@ -306,6 +313,15 @@ def derive_grade(ae: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _spellings(values: pd.Series) -> dict[str, str]:
+    """Each term (upper case, stripped) -> its most common spelling in ``values`` (ties: first alphabetically)."""
+    text = values.astype("object").where(values.notna(), "").astype(str).str.strip()
+    text = text[text != ""]
+    counts = pd.DataFrame({"term": text.str.upper().to_numpy(), "spelling": text.to_numpy()}).value_counts()
+    best = counts.rename("n").reset_index().sort_values(["n", "spelling"], ascending=[False, True], kind="mergesort")
+    return dict(best.drop_duplicates("term")[["term", "spelling"]].to_numpy().tolist())
+
+
 def grade_column_label(sources: pd.Series) -> str:
     """Heading of the high-grade column from the grade sources (AGRADESRC) of the tabulated events."""
     present = set(sources.dropna())
@@ -322,7 +338,10 @@ def select_emergent_events(ae, adsl, *, by, window_days, missing_start, related_
 
     Derives TRTEMFL, AERELFL (when ``need_related``) and AGRADE when absent; AEs of subjects
     not in ADSL (``unknown_subjects="note"``), outside the safety population or not
-    emergent are left out and counted in the notes, never dropped silently.
+    emergent are left out and counted in the notes, never dropped silently. SOC and PT are
+    AEBODSYS and AEDECOD compared without regard to case and surrounding blanks (MedDRA terms
+    are case-insensitive), shown in their most common spelling; records spelled otherwise are
+    counted in the notes.
     """
     unknown_subjects = check_choice(unknown_subjects, "unknown_subjects", ("error", "note"))
     validate_columns(ae, "ae", ("USUBJID",))
@@ -372,7 +391,17 @@ def select_emergent_events(ae, adsl, *, by, window_days, missing_start, related_
         miss = values.isna() | (values.astype(str).str.strip() == "")
         if miss.any():
             notes.append(f"{int(miss.sum())} AE record(s) had no {label} ({col}); shown as '{filler}'.")
-        ev[{"AEBODSYS": "SOC", "AEDECOD": "PT"}[col]] = values.where(~miss, filler).astype(str)
+        spelling = _spellings(ae[col]) if col in ae.columns else {}
+        key = upper_text(values)
+        shown = key.map(spelling).where(~miss, filler)
+        respelled = ~miss & (shown != values.astype(str).str.strip())
+        if respelled.any():
+            pairs = sorted({(str(v).strip(), spelling[k]) for v, k in zip(values[respelled], key[respelled])})
+            notes.append(f"{int(respelled.sum())} AE record(s) spell a {label} ({col}) differently from its most "
+                         "common spelling and are counted under it (terms compared without regard to case and "
+                         "surrounding blanks): " + "; ".join(f"'{a}' as '{b}'" for a, b in pairs[:5])
+                         + (" ..." if len(pairs) > 5 else "") + ".")
+        ev[{"AEBODSYS": "SOC", "AEDECOD": "PT"}[col]] = shown.astype(str)
     keyed = adsl.assign(USUBJID=adsl["USUBJID"].astype(str)).set_index("USUBJID")
     ev["GROUP"] = ev["USUBJID"].astype(str).map(group_labels(keyed, by))
     ev["USUBJID"] = ev["USUBJID"].astype(str)

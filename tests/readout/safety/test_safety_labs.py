@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from doseflow.errors import ConfigError
-from doseflow.readout.labs import tabulate_lab_shift
+from doseflow.readout.safety.labs import tabulate_lab_shift
 
 
 @pytest.fixture

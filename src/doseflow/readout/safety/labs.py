@@ -18,7 +18,8 @@ from doseflow.cdisc.dates import parse_dtc
 from doseflow.checks import check_int
 from doseflow.standards.ctcae import LAB_CRITERIA, grade_lab
 from doseflow.errors import ConfigError
-from doseflow.readout.adsl import calendar_date, group_labels, population_n, upper_text, validate_columns, validate_numeric
+from doseflow.readout.groups import group_labels, pooled_population
+from doseflow.readout.inputs import calendar_date, upper_text, validate_columns, validate_numeric
 from doseflow.readout.result import AnalysisResult, format_n_pct
 
 __all__ = ["TEST_ALIASES", "UNIT_FACTORS", "LabShiftResult", "tabulate_lab_shift"]
@@ -50,7 +51,8 @@ class LabShiftResult(AnalysisResult):
         "Missing"), ``n`` subjects, ``N`` safety population of the group. Every subject of
         the group appears once per test.
     incidence : pandas.DataFrame
-        ``test``, ``term`` (CTCAE term), ``group``, ``N_evaluable`` (subjects with a graded
+        ``test``, ``term`` (CTCAE term), ``group`` (each group, then the pooled "Overall", or
+        "All active" without placebo), ``N_evaluable`` (subjects with a graded
         post-baseline value), ``grade_1``..``grade_4`` (subjects by worst grade),
         ``any_grade`` (worst >= 1), ``grade_3_4`` (worst >= 3).
     """
@@ -183,7 +185,8 @@ def tabulate_lab_shift(
     notes: list[str] = []
     alias = {str(k).upper(): str(v).upper() for k, v in aliases.items()}
     code = upper_text(lb["LBTESTCD"]).map(lambda c: alias.get(c, c) if isinstance(c, str) else c)
-    pop = population_n(adsl, by)
+    population, pool, pooled = pooled_population(adsl, by)
+    pop = population.iloc[:-1]
     safe = adsl[adsl["SAFFL"].astype(str).str.upper() == "Y"]
     keyed = safe.assign(USUBJID=safe["USUBJID"].astype(str)).set_index("USUBJID")
     rows = lb[code.isin(tests).to_numpy() & lb["USUBJID"].astype(str).isin(keyed.index).to_numpy()]
@@ -269,15 +272,11 @@ def tabulate_lab_shift(
 
     inc_rows = []
     for test in tests:
-        for group in pop.index:
-            w = grid.loc[(grid["test"] == test) & (grid["GROUP"] == group), "worst_num"].dropna()
+        for group, members in [(g, [g]) for g in pop.index] + [(pool, pooled)]:
+            w = grid.loc[(grid["test"] == test) & grid["GROUP"].isin(members), "worst_num"].dropna()
             inc_rows.append({"test": test, "term": LAB_CRITERIA[test].term, "group": group,
                              "N_evaluable": int(w.size), **{f"grade_{k}": int((w == k).sum()) for k in (1, 2, 3, 4)},
                              "any_grade": int((w >= 1).sum()), "grade_3_4": int((w >= 3).sum())})
-        w = grid.loc[grid["test"] == test, "worst_num"].dropna()
-        inc_rows.append({"test": test, "term": LAB_CRITERIA[test].term, "group": "Overall",
-                         "N_evaluable": int(w.size), **{f"grade_{k}": int((w == k).sum()) for k in (1, 2, 3, 4)},
-                         "any_grade": int((w >= 1).sum()), "grade_3_4": int((w >= 3).sum())})
         if not (code == test).any():
             notes.append(f"{test}: no values in LB (codes searched: {test} and aliases).")
     methods = ("Grades follow NCI CTCAE v5.0 (doseflow.standards.ctcae.grade_lab) from LBSTRESN with LBSTNRLO/LBSTNRHI as "

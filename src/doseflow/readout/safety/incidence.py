@@ -3,15 +3,16 @@
 Counting rules (ICH E3 §12.2.2 and the conventions of the FDA/PhUSE safety tables):
 
 - population and denominators: the safety population of each dose group (ADSL SAFFL "Y",
-  at least one dose) and overall;
+  at least one dose) and of the pooled column: every group ("Overall"), or every group but
+  placebo ("All active") when the trial has a placebo group
+  (:func:`doseflow.readout.groups.pooled_population`);
 - a subject is counted once per preferred term (AEDECOD) and once per system organ class
   (AEBODSYS), at the worst grade of its events there; "Any TEAE" counts subjects with at
   least one event;
-- rows are sorted by the overall number of subjects, descending, then alphabetically;
-- the threshold ``min_pct`` keeps rows whose overall incidence is strictly greater than it.
+- rows are sorted by the pooled number of subjects, descending, then alphabetically;
+- the threshold ``min_pct`` keeps rows whose pooled incidence is strictly greater than it.
 
-The flags (TRTEMFL, AERELFL, AGRADE) come from :mod:`doseflow.readout.safety_flags`, which
-this module re-exports.
+The flags (TRTEMFL, AERELFL, AGRADE) come from :mod:`doseflow.readout.safety.flags`.
 """
 
 from __future__ import annotations
@@ -19,47 +20,30 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from doseflow.checks import check_choice, check_int, check_real  # noqa: E402
-from doseflow.readout.adsl import population_n  # noqa: E402
-from doseflow.readout.result import AnalysisResult, format_n_pct  # noqa: E402
-from doseflow.readout.safety_flags import (  # noqa: E402
-    OVERALL,
+from doseflow.checks import check_choice, check_int, check_real
+from doseflow.readout.groups import pooled_population
+from doseflow.readout.result import AnalysisResult, format_n_pct
+from doseflow.readout.safety.flags import (
     RELATED_VALUES,
-    derive_grade,
-    derive_related,
-    derive_teae,
     describe_ae_methods,
     grade_column_label,
     select_emergent_events,
 )
-from doseflow.readout.safety_overview import AEOverviewResult, summarise_ae_overview  # noqa: E402
 
-__all__ = [
-    "AEIncidenceResult",
-    "AEOverviewResult",
-    "tabulate_ae_incidence",
-    "summarise_ae_overview",
-    "derive_teae",
-    "derive_related",
-    "derive_grade",
-    "RELATED_VALUES",
-]
+__all__ = ["AEIncidenceResult", "tabulate_ae_incidence"]
 
 
-
-def _subjects_by_group(ev: pd.DataFrame, keys: list[str], groups: pd.Index) -> pd.DataFrame:
-    """Subjects with an event (n) and with worst grade >= 3 (n3) per ``keys`` and group, plus Overall.
+def _subjects_by_group(ev: pd.DataFrame, keys: list[str], groups: pd.Index, pool: str,
+                       pooled: list[str]) -> pd.DataFrame:
+    """Subjects with an event (n) and with worst grade >= 3 (n3) per ``keys`` and group, plus the pool.
 
     With no ``keys`` the one row "any" counts subjects with any event. Columns are
-    ``("n", group)`` and ``("n3", group)``; "Overall" is the sum over groups (each subject
-    belongs to one group).
+    ``("n", group)`` and ``("n3", group)``; the pooled column ``pool`` is the sum over the
+    ``pooled`` groups (each subject belongs to one group).
     """
     if not keys:
         ev, keys = ev.assign(_ALL="any"), ["_ALL"]
@@ -71,8 +55,8 @@ def _subjects_by_group(ev: pd.DataFrame, keys: list[str], groups: pd.Index) -> p
     if keys == ["_ALL"]:
         wide = wide.reindex(["any"], fill_value=0)
     wide = wide.fillna(0).astype(int)
-    wide[("n", OVERALL)] = wide["n"].sum(axis=1)
-    wide[("n3", OVERALL)] = wide["n3"].sum(axis=1)
+    wide[("n", pool)] = wide["n"][pooled].sum(axis=1)
+    wide[("n3", pool)] = wide["n3"][pooled].sum(axis=1)
     return wide
 
 
@@ -84,11 +68,14 @@ class AEIncidenceResult(AnalysisResult):
     ----------
     counts : pandas.DataFrame
         Long form, in display order: ``row`` ("any", "soc", "term"), ``soc``, ``term``,
-        ``group`` (dose group or "Overall"), ``N`` (safety population), ``n`` (subjects,
+        ``group`` (dose group or the pooled label), ``N`` (safety population), ``n`` (subjects,
         any grade), ``pct``, ``n_grade3`` (subjects whose worst grade is >= 3),
         ``pct_grade3``.
     population : pandas.Series
-        N per group, with "Overall" last.
+        N per group, with the pooled column last.
+    pooled : str
+        Label of the pooled column: "Overall", or "All active" (every group but placebo)
+        when the trial has a placebo group.
     event_label : str
         "TEAE" or "TRAE".
     grade_label : str
@@ -100,6 +87,7 @@ class AEIncidenceResult(AnalysisResult):
     population: pd.Series
     event_label: str
     grade_label: str
+    pooled: str
     title: str
     methods: str
     notes: tuple[str, ...] = ()
@@ -107,7 +95,7 @@ class AEIncidenceResult(AnalysisResult):
     def table(self) -> pd.DataFrame:
         """Rows "Any <event>", SOCs and terms; per group "n (%)" any grade and high grade."""
         c = self.counts
-        first = c[c["group"] == OVERALL].reset_index(drop=True)
+        first = c[c["group"] == self.pooled].reset_index(drop=True)
         out = pd.DataFrame({
             "System organ class": np.where(first["row"] == "any", f"Any {self.event_label}", first["soc"]),
             "Preferred term": np.where(first["row"] == "term", first["term"], ""),
@@ -121,11 +109,12 @@ class AEIncidenceResult(AnalysisResult):
 
     def to_dict(self) -> dict:
         c = self.counts
-        overall = c[(c["group"] == OVERALL) & (c["row"] == "term")]
+        overall = c[(c["group"] == self.pooled) & (c["row"] == "term")]
         anyrow = c[c["row"] == "any"].set_index("group")
         return {
             "event": self.event_label,
             "grade_label": self.grade_label,
+            "pooled": self.pooled,
             "population_n": self.population.to_dict(),
             "any": {g: {"n": int(r.n), "pct": float(r.pct), "n_grade3": int(r.n_grade3),
                         "pct_grade3": float(r.pct_grade3)} for g, r in anyrow.iterrows()},
@@ -135,18 +124,19 @@ class AEIncidenceResult(AnalysisResult):
         }
 
     def figure(self, max_terms: int = 20):
-        """Horizontal bars of overall incidence by preferred term, high grade stacked on the rest."""
+        """Horizontal bars of the pooled incidence by preferred term, high grade stacked on the rest."""
         c = self.counts
-        terms = c[(c["group"] == OVERALL) & (c["row"] == "term")].drop_duplicates("term").head(max_terms)
-        fig, ax = plt.subplots(figsize=(7.0, 0.35 * max(len(terms), 1) + 1.5))
+        terms = c[(c["group"] == self.pooled) & (c["row"] == "term")].drop_duplicates("term").head(max_terms)
+        fig = Figure(figsize=(7.0, 0.35 * max(len(terms), 1) + 1.5))
+        ax = fig.subplots()
         y = np.arange(len(terms))[::-1]
         high = terms["pct_grade3"].to_numpy()
         low = terms["pct"].to_numpy() - high
         ax.barh(y, high, color="#b2182b", label=self.grade_label)
         ax.barh(y, low, left=high, color="#92c5de", label="Lower grade")
         ax.set_yticks(y, terms["term"].tolist())
-        ax.set_xlabel(f"Subjects with the event, % of N={int(self.population[OVERALL])}")
-        ax.set_title(f"{self.event_label} incidence by preferred term (overall)")
+        ax.set_xlabel(f"Subjects with the event, % of N={int(self.population[self.pooled])}")
+        ax.set_title(f"{self.event_label} incidence by preferred term ({self.pooled.lower()})")
         ax.legend(loc="lower right", frameon=False)
         fig.tight_layout()
         return fig
@@ -182,7 +172,7 @@ def tabulate_ae_incidence(
     by : str
         ADSL column defining the groups (default DOSE_GROUP, in dose order).
     min_pct : float, optional
-        Keep SOC and term rows whose overall incidence (any grade) is strictly greater than
+        Keep SOC and term rows whose pooled incidence (any grade) is strictly greater than
         this percentage (0-100); "Any" is always kept.
     grade_min : int, optional
         Tabulate only events of grade >= ``grade_min`` (1-5).
@@ -247,27 +237,26 @@ def tabulate_ae_incidence(
     event_label = "TRAE" if related_only else "TEAE"
     grade_label = grade_column_label(ev["AGRADESRC"]) if "AGRADESRC" in ev.columns else "Grade >= 3"
 
-    pop = population_n(adsl, by)
-    groups = pd.Index(pop.index)
-    population = pd.concat([pop, pd.Series({OVERALL: int(pop.sum())})])
-    blocks = [_subjects_by_group(ev, [], groups).assign(row="any", soc="", term="")]
+    population, pool, pooled = pooled_population(adsl, by)
+    groups = pd.Index(population.index[:-1])
+    blocks = [_subjects_by_group(ev, [], groups, pool, pooled).assign(row="any", soc="", term="")]
     if by_soc:
-        soc = _subjects_by_group(ev, ["SOC"], groups)
-        term = _subjects_by_group(ev, ["SOC", "PT"], groups)
-        soc_rank = soc[("n", OVERALL)]
+        soc = _subjects_by_group(ev, ["SOC"], groups, pool, pooled)
+        term = _subjects_by_group(ev, ["SOC", "PT"], groups, pool, pooled)
+        soc_rank = soc[("n", pool)]
         soc_order = sorted(soc.index, key=lambda s: (-soc_rank[s], s))
         for s in soc_order:
             blocks.append(soc.loc[[s]].assign(row="soc", soc=s, term=""))
             t = term.loc[s]
-            for pt in sorted(t.index, key=lambda p: (-t.loc[p, ("n", OVERALL)], p)):
+            for pt in sorted(t.index, key=lambda p: (-t.loc[p, ("n", pool)], p)):
                 blocks.append(t.loc[[pt]].assign(row="term", soc=s, term=pt))
     else:
-        term = _subjects_by_group(ev, ["PT"], groups)
-        for pt in sorted(term.index, key=lambda p: (-term.loc[p, ("n", OVERALL)], p)):
+        term = _subjects_by_group(ev, ["PT"], groups, pool, pooled)
+        for pt in sorted(term.index, key=lambda p: (-term.loc[p, ("n", pool)], p)):
             blocks.append(term.loc[[pt]].assign(row="term", soc="", term=pt))
     wide = pd.concat(blocks, ignore_index=True)
     if min_pct is not None:
-        keep = (wide["row"] == "any") | (100.0 * wide[("n", OVERALL)] / max(population[OVERALL], 1) > min_pct)
+        keep = (wide["row"] == "any") | (100.0 * wide[("n", pool)] / max(population[pool], 1) > min_pct)
         wide = wide[keep].reset_index(drop=True)
     long = []
     for group, n_pop in population.items():
@@ -285,11 +274,11 @@ def tabulate_ae_incidence(
     title = (f"{'Treatment-related' if related_only else 'Treatment-emergent'} adverse events by "
              f"{'system organ class and ' if by_soc else ''}preferred term"
              f"{f', grade >= {grade_min}' if grade_min else ''}"
-             f"{f' (overall incidence > {min_pct:g}%)' if min_pct is not None else ''}, safety population")
+             f"{f' ({pool.lower()} incidence > {min_pct:g}%)' if min_pct is not None else ''}, safety population")
     if grade_label != "Grade >= 3":
         notes.append(f"The high-grade column is '{grade_label}': the data have no CTCAE grade (AETOXGR) for "
                      "some or all events, so AESEV severity stands in for it.")
     methods = describe_ae_methods(event_label, window_days, missing_start, related_values, missing_relationship,
                        grade_label, min_pct, grade_min)
     return AEIncidenceResult(counts=counts, population=population, event_label=event_label,
-                             grade_label=grade_label, title=title, methods=methods, notes=tuple(notes))
+                             grade_label=grade_label, pooled=pool, title=title, methods=methods, notes=tuple(notes))

@@ -1,7 +1,7 @@
 """Overview of adverse events: subjects with any TEAE, TRAE, high-grade, serious, fatal, discontinuing AE; deaths.
 
 The first safety table of a clinical study report (ICH E3 §12.2.1); the rules for
-emergence, relatedness and grade are those of :mod:`doseflow.readout.safety_flags`.
+emergence, relatedness and grade are those of :mod:`doseflow.readout.safety.flags`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from doseflow.readout.adsl import group_labels, population_n, upper_text
+from doseflow.readout.groups import group_labels, pooled_population
+from doseflow.readout.inputs import upper_text
 from doseflow.readout.result import AnalysisResult, format_n_pct
-from doseflow.readout.safety_flags import (
-    OVERALL,
+from doseflow.readout.safety.flags import (
     RELATED_VALUES,
     describe_ae_methods,
     grade_column_label,
@@ -32,10 +32,11 @@ class AEOverviewResult(AnalysisResult):
     Attributes
     ----------
     counts : pandas.DataFrame
-        One row per category (``category``), one column per group and "Overall": the
-        number of subjects (NaN when the data do not record the category).
+        One row per category (``category``), one column per group and the pooled column
+        ("Overall", or "All active" when there is a placebo group): the number of subjects
+        (NaN when the data do not record the category).
     population : pandas.Series
-        N per group, with "Overall" last.
+        N per group, with the pooled column last.
     """
 
     counts: pd.DataFrame
@@ -58,8 +59,39 @@ class AEOverviewResult(AnalysisResult):
                                for _, r in self.counts.iterrows()}}
 
 
+def _categories(ae: pd.DataFrame, ev: pd.DataFrame, grade_label: str) -> list[tuple[str, pd.Series | None, str]]:
+    """The overview's categories: (label, mask over ``ev`` or None when not recorded, source variables)."""
+    high = "Grade >= 3" if grade_label == "Grade >= 3" else ("Severe (AESEV)" if grade_label.startswith("Severe")
+                                                            else "Grade >= 3 or severe")
+
+    def text(col):
+        if col not in ev.columns or upper_text(ae[col]).isna().all():
+            return None
+        return upper_text(ev[col])
+
+    related = (ev["AERELFL"].astype(str).str.upper() == "Y") if "AERELFL" in ev.columns else None
+    aeser, aeout, aesdth, aeacn = text("AESER"), text("AEOUT"), text("AESDTH"), text("AEACN")
+    fatal = None
+    if aeout is not None or aesdth is not None:
+        fatal = pd.Series(False, index=ev.index)
+        fatal |= (aeout == "FATAL") if aeout is not None else False
+        fatal |= (aesdth == "Y") if aesdth is not None else False
+    g3 = ev["AGRADE"] >= 3
+    return [
+        ("Any TEAE", pd.Series(True, index=ev.index), "TRTEMFL"),
+        ("Any TRAE", related, "AEREL"),
+        (f"{high} TEAE", g3, "AETOXGR/AESEV"),
+        (f"{high} TRAE", None if related is None else g3 & related, "AEREL"),
+        ("Serious TEAE", None if aeser is None else aeser == "Y", "AESER"),
+        ("Serious TRAE", None if aeser is None or related is None else (aeser == "Y") & related, "AESER/AEREL"),
+        ("TEAE leading to death", fatal, "AEOUT/AESDTH"),
+        ("TRAE leading to death", None if fatal is None or related is None else fatal & related, "AEOUT/AESDTH/AEREL"),
+        ("TEAE leading to treatment discontinuation", None if aeacn is None else aeacn == "DRUG WITHDRAWN", "AEACN"),
+    ]
+
+
 def summarise_ae_overview(
-    ae: pd.DataFrame,
+    ae: pd.DataFrame | None,
     adsl: pd.DataFrame,
     *,
     by: str = "DOSE_GROUP",
@@ -74,7 +106,8 @@ def summarise_ae_overview(
     Parameters
     ----------
     ae, adsl, by, window_days, missing_start, related_values, missing_relationship, unknown_subjects
-        As for :func:`doseflow.readout.safety.tabulate_ae_incidence`.
+        As for :func:`doseflow.readout.safety.incidence.tabulate_ae_incidence`. ``ae`` None
+        (no AE dataset): every AE category is "not recorded", deaths are still counted.
 
     Returns
     -------
@@ -102,57 +135,39 @@ def summarise_ae_overview(
     ['1 (50.0%)', '0', '1 (50.0%)', '0']
     """
     related_values = tuple(related_values)
-    ev, notes = select_emergent_events(ae, adsl, by=by, window_days=window_days, missing_start=missing_start,
-                                related_values=related_values, missing_relationship=missing_relationship,
-                                unknown_subjects=unknown_subjects, need_related="AEREL" in ae.columns
-                                or "AERELFL" in ae.columns)
-    grade_label = grade_column_label(ev["AGRADESRC"]) if "AGRADESRC" in ev.columns else "Grade >= 3"
-    high = "Grade >= 3" if grade_label == "Grade >= 3" else ("Severe (AESEV)" if grade_label.startswith("Severe")
-                                                            else "Grade >= 3 or severe")
-
-    def text(col):
-        if col not in ev.columns or upper_text(ae[col]).isna().all():
-            return None
-        return upper_text(ev[col])
-
-    related = (ev["AERELFL"].astype(str).str.upper() == "Y") if "AERELFL" in ev.columns else None
-    aeser, aeout, aesdth, aeacn = text("AESER"), text("AEOUT"), text("AESDTH"), text("AEACN")
-    fatal = None
-    if aeout is not None or aesdth is not None:
-        fatal = pd.Series(False, index=ev.index)
-        fatal |= (aeout == "FATAL") if aeout is not None else False
-        fatal |= (aesdth == "Y") if aesdth is not None else False
-    g3 = ev["AGRADE"] >= 3
-    everything = pd.Series(True, index=ev.index)
-    categories = [
-        ("Any TEAE", everything, "TRTEMFL"),
-        ("Any TRAE", related, "AEREL"),
-        (f"{high} TEAE", g3, "AETOXGR/AESEV"),
-        (f"{high} TRAE", None if related is None else g3 & related, "AEREL"),
-        ("Serious TEAE", None if aeser is None else aeser == "Y", "AESER"),
-        ("Serious TRAE", None if aeser is None or related is None else (aeser == "Y") & related, "AESER/AEREL"),
-        ("TEAE leading to death", fatal, "AEOUT/AESDTH"),
-        ("TRAE leading to death", None if fatal is None or related is None else fatal & related, "AEOUT/AESDTH/AEREL"),
-        ("TEAE leading to treatment discontinuation", None if aeacn is None else aeacn == "DRUG WITHDRAWN", "AEACN"),
-    ]
-    pop = population_n(adsl, by)
-    population = pd.concat([pop, pd.Series({OVERALL: int(pop.sum())})])
+    if ae is None:
+        notes = ["No AE dataset: the adverse-event categories are not recorded; deaths come from DM."]
+        categories = [(label, None, "") for label in ("Any TEAE", "Any TRAE", "Grade >= 3 TEAE", "Grade >= 3 TRAE",
+                                                      "Serious TEAE", "Serious TRAE", "TEAE leading to death",
+                                                      "TRAE leading to death",
+                                                      "TEAE leading to treatment discontinuation")]
+        grade_label = "Grade >= 3"
+    else:
+        ev, notes = select_emergent_events(ae, adsl, by=by, window_days=window_days, missing_start=missing_start,
+                                           related_values=related_values, missing_relationship=missing_relationship,
+                                           unknown_subjects=unknown_subjects, need_related="AEREL" in ae.columns
+                                           or "AERELFL" in ae.columns)
+        grade_label = grade_column_label(ev["AGRADESRC"]) if "AGRADESRC" in ev.columns else "Grade >= 3"
+        categories = _categories(ae, ev, grade_label)
+    population, pool, pooled = pooled_population(adsl, by)
+    pop = population.iloc[:-1]
     rows = []
     for label, mask, source in categories:
         if mask is None:
-            notes.append(f"'{label}' is not recorded: {source} is absent or empty for every AE.")
+            if source:
+                notes.append(f"'{label}' is not recorded: {source} is absent or empty for every AE.")
             counts = {g: np.nan for g in population.index}
         else:
             per = ev.loc[mask.to_numpy(dtype=bool)].groupby("GROUP")["USUBJID"].nunique()
             counts = {g: int(per.get(g, 0)) for g in pop.index}
-            counts[OVERALL] = int(sum(counts.values()))
+            counts[pool] = int(sum(counts[g] for g in pooled))
         rows.append({"category": label, **counts})
     if "DTHDT" in adsl.columns:
         safe = adsl[adsl["SAFFL"].astype(str).str.upper() == "Y"]
         dead = safe[pd.to_datetime(safe["DTHDT"]).notna()]
         per = group_labels(dead, by).value_counts()
         counts = {g: int(per.get(g, 0)) for g in pop.index}
-        counts[OVERALL] = int(sum(counts.values()))
+        counts[pool] = int(sum(counts[g] for g in pooled))
     else:
         notes.append("'Deaths' is not recorded: ADSL has no DTHDT.")
         counts = {g: np.nan for g in population.index}
