@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.console import Console
@@ -80,6 +81,7 @@ def replicate_cmd(
     seed: int = typer.Option(..., "--seed", help="Seed (>= 0)."),
     workers: int = typer.Option(2, "--workers", help="Worker processes (results do not depend on it)."),
     preset: str = typer.Option("gq1001", "--preset", help="Packaged preset name or a TOML file."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Run many virtual trials and compare their headline figures with the published ones."""
@@ -93,10 +95,10 @@ def replicate_cmd(
     if sys.stderr.isatty() and not as_json:
         with Progress(console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("virtual trials", total=trials)
-            study = run_replicates(p, trials, seed, workers=workers,
+            study = run_replicates(p, trials, seed, workers=workers, scheduler=scheduler,
                                    progress=lambda done, total: bar.update(task, completed=done))
     else:
-        study = run_replicates(p, trials, seed, workers=workers)
+        study = run_replicates(p, trials, seed, workers=workers, scheduler=scheduler)
     if as_json:
         typer.echo(json.dumps(study.to_dict()))
         return

@@ -1,8 +1,8 @@
 """Replicate study: many virtual trials of a preset, their headline figures and distributions.
 
 Trials run in chunks of fixed size; chunk k uses the k-th child of
-``numpy.random.SeedSequence(seed)`` (design.md, "Simulation"), and chunks run in worker
-processes (:class:`concurrent.futures.ProcessPoolExecutor`), so the result depends on the
+``numpy.random.SeedSequence(seed)`` (design.md, "Simulation"), and chunks run in local worker
+processes or on a Dask cluster (:mod:`doseflow.simulate.backends`), so the result depends on the
 seed and the chunk size alone, never on the number of workers or on scheduling. No
 per-trial records are built; the headline figures are computed vectorised per chunk
 (:func:`doseflow.insilico.headline.compute_headline`).
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -37,6 +36,7 @@ from doseflow.checks import check_int
 from doseflow.insilico.headline import HEADLINE_FIGURES, PUBLISHED
 from doseflow.insilico.models.pk.state import ModelState
 from doseflow.insilico.trial.simulation import simulate_trials
+from doseflow.simulate.backends import make_backend
 
 __all__ = ["SUMMARY_FIGURES", "CHUNKS_TOGETHER", "LockstepIntegrator", "ReplicateStudy", "run_replicates"]
 
@@ -225,6 +225,11 @@ class ReplicateStudy:
         return rows
 
 
+def _run_group(job: tuple) -> list[dict[str, np.ndarray]]:
+    """One group of chunks (a backend job): ``(preset, sizes, seed sequences)``."""
+    return _run_chunks(*job)
+
+
 def run_replicates(
     preset,
     n_trials: int,
@@ -233,6 +238,8 @@ def run_replicates(
     workers: int = 2,
     chunk_size: int = 25,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
+    client=None,
 ) -> ReplicateStudy:
     """Simulate ``n_trials`` virtual trials of ``preset`` in chunks, in parallel.
 
@@ -250,7 +257,11 @@ def run_replicates(
         Trials per chunk (>= 1); part of the random stream's definition (changing it changes
         the trials simulated, as a different seed would).
     progress : callable, optional
-        Called as ``progress(done_trials, n_trials)`` after each chunk (e.g. a Rich bar).
+        Called as ``progress(done_trials, n_trials)`` as chunks finish (e.g. a Rich bar).
+    scheduler, client
+        Run on a Dask cluster (its address, or a ``dask.distributed.Client``) instead of local
+        processes: the backends of :mod:`doseflow.simulate.backends`, shared with the
+        simulation of designs. Results do not depend on the backend either.
 
     Returns
     -------
@@ -269,27 +280,22 @@ def run_replicates(
     children = np.random.SeedSequence(seed).spawn(len(sizes))
     groups = [list(range(i, min(i + CHUNKS_TOGETHER, len(sizes)))) for i in range(0, len(sizes), CHUNKS_TOGETHER)]
     results: list[dict[str, np.ndarray] | None] = [None] * len(sizes)
-    done = 0
 
-    def collect(group: list[int], heads: list[dict[str, np.ndarray]]) -> None:
-        nonlocal done
+    jobs = [(preset, [sizes[k] for k in g], [children[k] for k in g]) for g in groups]
+    trials_of = [sum(sizes[k] for k in g) for g in groups]
+
+    def report(done_jobs: int) -> None:
+        if progress is not None:
+            progress(min(n_trials, sum(sorted(trials_of)[:done_jobs])), n_trials)
+
+    runner = make_backend(min(workers, len(groups)), scheduler, client)
+    try:
+        per_group = runner.map(_run_group, jobs, report)
+    finally:
+        runner.close()
+    for group, heads in zip(groups, per_group):
         for k, head in zip(group, heads):
             results[k] = head
-            done += sizes[k]
-            if progress is not None:
-                progress(done, n_trials)
-
-    def submit_args(group: list[int]) -> tuple:
-        return preset, [sizes[k] for k in group], [children[k] for k in group]
-
-    if workers == 1 or len(groups) == 1:
-        for group in groups:
-            collect(group, _run_chunks(*submit_args(group)))
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(groups))) as pool:
-            futures = {pool.submit(_run_chunks, *submit_args(g)): g for g in groups}
-            for fut in as_completed(futures):
-                collect(futures[fut], fut.result())
     figures = {f: np.concatenate([r[f] for r in results]) for f in HEADLINE_FIGURES}
     flags = {}
     for f, v in figures.items():
