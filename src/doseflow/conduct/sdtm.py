@@ -26,6 +26,15 @@ from doseflow.conduct.trial import Trial
 __all__ = ["derive_sdtm", "write_sdtm"]
 
 
+_COLUMNS = {
+    "dm": ["STUDYID", "DOMAIN", "USUBJID", "SUBJID", "RFSTDTC", "RFXSTDTC", "SITEID", "AGE", "AGEU", "SEX", "COUNTRY",
+           "ARMCD", "ARM", "ACTARMCD", "ACTARM"],
+    "ex": ["STUDYID", "DOMAIN", "USUBJID", "EXSEQ", "EXTRT", "EXDOSE", "EXDOSU", "EXSTDTC", "EXSTDY"],
+    "ae": ["STUDYID", "DOMAIN", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEREL", "AETOXGR", "AESTDTC", "AESTDY"],
+    "suppae": ["STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL", "QORIG", "QEVAL"],
+}
+
+
 def _dtc(trial: Trial, day: float) -> str:
     when = compute_date(trial, day)
     return "" if when is None else when.isoformat()
@@ -62,8 +71,8 @@ def derive_sdtm(trial: Trial) -> dict[str, pd.DataFrame]:
         supp_rows.append({"STUDYID": study, "RDOMAIN": "AE", "USUBJID": usubjid, "IDVAR": "AESEQ",
                           "IDVARVAL": str(seq[usubjid]), "QNAM": "AEDLT", "QLABEL": "Dose-Limiting Toxicity",
                           "QVAL": "Y" if a.dlt else "N", "QORIG": "ASSIGNED", "QEVAL": "INVESTIGATOR"})
-    return {"dm": pd.DataFrame(dm_rows), "ex": pd.DataFrame(ex_rows), "ae": pd.DataFrame(ae_rows),
-            "suppae": pd.DataFrame(supp_rows)}
+    return {name: pd.DataFrame(rows, columns=_COLUMNS[name])
+            for name, rows in (("dm", dm_rows), ("ex", ex_rows), ("ae", ae_rows), ("suppae", supp_rows))}
 
 
 def write_sdtm(trial: Trial, folder: str | Path, fmt: str = "csv") -> list[Path]:

@@ -1,0 +1,124 @@
+"""Fixtures of the service tests: a throwaway PostgreSQL server, fresh databases on both engines,
+an application with users of every role, and a real server process (``run_server``)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from doseflow.service.app import create_app
+from doseflow.service.server import prepare_database
+from doseflow.service.store import accounts
+
+sys.path.insert(0, str(Path(__file__).parent))
+from postgres_server import free_port, start_postgres  # noqa: E402
+
+AT = "2024-03-01T09:00:00+00:00"
+PASSWORD = "correct horse battery"
+ROLES = ("viewer", "data_manager", "statistician", "safety_reviewer", "admin")
+_counter = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """A fresh, empty database URL on each engine."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'doseflow.db'}"
+    return request.getfixturevalue("postgres").create_database(f"t{os.getpid()}_{next(_counter)}")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'doseflow.db'}"
+
+
+def add_users(engine) -> dict[str, accounts.User]:
+    """An administrator ``ann`` plus one user per role (``viewer``, ``data_manager``, ...) and ``outsider``."""
+    made = {"ann": accounts.create_user(engine, username="ann", full_name="Ann Admin", password=PASSWORD,
+                                        is_admin=True, actor="test", at=AT)}
+    for name in (*ROLES, "outsider"):
+        made[name] = accounts.create_user(engine, username=name.replace("_", "-"),
+                                          full_name=name.replace("_", " ").title(), password=PASSWORD,
+                                          is_admin=False, actor="test", at=AT)
+    return made
+
+
+class Clock:
+    """A settable clock for the app (ISO 8601 UTC)."""
+
+    def __init__(self, at: str = AT) -> None:
+        self.at = at
+
+    def __call__(self) -> str:
+        return self.at
+
+
+def sign_in(client: TestClient, username: str) -> dict[str, str]:
+    """Sign ``client`` in; returns the CSRF header for its changes."""
+    r = client.post("/api/session", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"X-CSRF-Token": r.json()["csrf_token"]}
+
+
+@pytest.fixture
+def service(sqlite_url):
+    """(app, engine, users) on a migrated SQLite database."""
+    engine, _ = prepare_database(sqlite_url)
+    users = add_users(engine)
+    app = create_app(engine, now=Clock())
+    return app, engine, users
+
+
+class ServerProcess:
+    """``run_server`` in a child process (the process a ``doseflow serve`` runs), killable with SIGKILL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "ServerProcess":
+        code = ("import sys; from doseflow.service.server import run_server; "
+                "run_server(sys.argv[1], '127.0.0.1', int(sys.argv[2]))")
+        self.proc = subprocess.Popen([sys.executable, "-c", code, self.url, str(self.port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()}")
+            try:
+                if httpx.get(self.base + "/signin", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
