@@ -3,6 +3,7 @@ an application with users of every role, and a real server process (``run_server
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import signal
@@ -13,11 +14,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 
 from doseflow.service.app import create_app
 from doseflow.service.server import prepare_database
 from doseflow.service.store import accounts
+from doseflow.service.store.engine import write_transaction
+from doseflow.service.store.schema import users
 
 sys.path.insert(0, str(Path(__file__).parent))
 from postgres_server import free_port, start_postgres  # noqa: E402
@@ -39,7 +44,7 @@ def postgres():
 def db_url(request, tmp_path) -> str:
     """A fresh, empty database URL on each engine."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'doseflow.db'}"
+        return f"sqlite:///{tmp_path / 'trial.db'}"
     return request.getfixturevalue("postgres").create_database(f"t{os.getpid()}_{next(_counter)}")
 
 
@@ -48,14 +53,26 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'doseflow.db'}"
 
 
+@functools.lru_cache(maxsize=1)
+def _password_hash() -> str:
+    return PasswordHasher().hash(PASSWORD)
+
+
 def add_users(engine) -> dict[str, accounts.User]:
-    """An administrator ``ann`` plus one user per role (``viewer``, ``data_manager``, ...) and ``outsider``."""
-    made = {"ann": accounts.create_user(engine, username="ann", full_name="Ann Admin", password=PASSWORD,
-                                        is_admin=True, actor="test", at=AT)}
-    for name in (*ROLES, "outsider"):
-        made[name] = accounts.create_user(engine, username=name.replace("_", "-"),
-                                          full_name=name.replace("_", " ").title(), password=PASSWORD,
-                                          is_admin=False, actor="test", at=AT)
+    """An administrator ``ann`` plus one user per role (``viewer``, ``data-manager``, ...) and ``outsider``.
+
+    All with the password :data:`PASSWORD`, whose argon2 hash is computed once per session
+    and inserted directly (``create_user`` itself is tested through the API and the CLI).
+    """
+    names = [("ann", "Ann Admin", True)] + [(n, n.replace("_", " ").title(), False) for n in (*ROLES, "outsider")]
+    made = {}
+    with write_transaction(engine) as conn:
+        for key, full_name, admin in names:
+            username = key.replace("_", "-")
+            uid = conn.execute(insert(users).values(username=username, full_name=full_name, is_admin=admin,
+                                                    password_hash=_password_hash(), created_at=AT)
+                               ).inserted_primary_key[0]
+            made[key] = accounts.User(int(uid), username, full_name, admin)
     return made
 
 

@@ -7,6 +7,7 @@ change to the permissions must change this test too.
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import pytest
@@ -17,6 +18,8 @@ from doseflow.service import actions
 from doseflow.service.app import create_app
 from doseflow.service.server import prepare_database
 from doseflow.service.store import accounts
+from doseflow.service.store.audit_chain import read_chain
+from doseflow.service.store.engine import read_transaction
 
 #: action -> roles allowed (by hand, from the issue: viewers read; data managers enter data;
 #: the statistician enrols off-level and changes the design; safety reviewers sign; admins manage roles).
@@ -47,6 +50,8 @@ def world(tmp_path_factory):
     users = add_users(engine)
     users["helper"] = accounts.create_user(engine, username="helper", full_name="Helper", password=PASSWORD,
                                            is_admin=False, actor="test", at="2024-03-01T09:00:00+00:00")
+    with read_transaction(engine) as conn:  # created through create_user: audited
+        assert json.loads(read_chain(conn, 0)[-1]["after"])["username"] == "helper"
     app = create_app(engine, now=Clock())
     clients = {}
     for name in (*ROLES, "outsider", "ann"):

@@ -64,16 +64,22 @@ def tabulate_decisions(trial: Trial) -> list[dict[str, str]]:
     return rows
 
 
-#: File name -> how to tabulate it.
-TABLES = {"patients.csv": tabulate_patients, "assessments.csv": tabulate_assessments,
-          "decisions.csv": tabulate_decisions}
+#: File name -> how to tabulate it and its columns.
+TABLES = {
+    "patients.csv": (tabulate_patients, ["patient_id", "cohort", "level", "dose", "unit", "role", "enrolled_day", "sex",
+                                         "age", "site", "country", "dlt", "dlt_day", "worst_grade",
+                                         "window_closed_day", "off_level_reason"]),
+    "assessments.csv": (tabulate_assessments, ["assessment_id", "patient_id", "dlt", "term", "grade", "onset_day"]),
+    "decisions.csv": (tabulate_decisions, ["number", "day", "recommended_action", "recommended_dose",
+                                           "recommendation_reason", "accepted", "action", "next_dose", "cohort_size",
+                                           "mtd", "reason", "signed_by", "printed_name", "signed_at", "meaning"]),
+}
 
 
-def write_csv(rows: list[dict[str, str]], columns: list[str] | None = None) -> str:
-    """CSV text (header line, ``\\n`` line ends) of ``rows``."""
+def write_csv(rows: list[dict[str, str]], columns: list[str]) -> str:
+    """CSV text (header line of ``columns``, ``\\n`` line ends) of ``rows``."""
     out = io.StringIO()
-    names = columns or (list(rows[0]) if rows else [])
-    writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
@@ -87,14 +93,15 @@ def check_tables(trial: Trial, files: dict[str, str]) -> None:
     InputError
         ``patients.csv line 3: must be ...`` for the first differing line, or a missing file.
     """
-    for name, tabulate in TABLES.items():
+    for name, (tabulate, columns) in TABLES.items():
         if name not in files:
             raise InputError(name, "present in the export bundle", None)
-        expected = write_csv(tabulate(trial)).splitlines()
+        expected = write_csv(tabulate(trial), columns).splitlines()
         got = files[name].replace("\r\n", "\n").splitlines()
         for i in range(max(len(expected), len(got))):
             want = expected[i] if i < len(expected) else None
             have = got[i] if i < len(got) else None
-            if want != have and not (i == 0 and not want):
-                raise InputError(f"{name} line {i + 1}", f"{want!r} as trial.json gives it", have,
+            if want != have:
+                wanted = "the end of the file" if want is None else repr(want)
+                raise InputError(f"{name} line {i + 1}", f"{wanted} as trial.json gives it", have,
                                  "trial.json is the record an import reads; the CSV files must match it.")

@@ -46,8 +46,8 @@ def export_bundle(engine: Engine, trial_id: int) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("trial.json", json.dumps(trial.to_dict(), indent=1, sort_keys=True))
-        for name, tabulate in TABLES.items():
-            zf.writestr(name, write_csv(tabulate(trial)))
+        for name, (tabulate, columns) in TABLES.items():
+            zf.writestr(name, write_csv(tabulate(trial), columns))
         zf.writestr("audit.csv", write_csv([{k: str(e[k]) for k in AUDIT_COLUMNS} for e in entries], AUDIT_COLUMNS))
     return buffer.getvalue()
 
