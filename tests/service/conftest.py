@@ -112,10 +112,16 @@ class ServerProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "ServerProcess":
+        return self.launch().wait()
+
+    def launch(self) -> "ServerProcess":
         code = ("import sys; from doseflow.service.server import run_server; "
                 "run_server(sys.argv[1], '127.0.0.1', int(sys.argv[2]))")
         self.proc = subprocess.Popen([sys.executable, "-c", code, self.url, str(self.port)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        return self
+
+    def wait(self) -> "ServerProcess":
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:

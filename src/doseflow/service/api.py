@@ -21,6 +21,7 @@ from doseflow.service.auth import COOKIE, Caller, check_csrf, identify
 from doseflow.service.chart import render_escalation_svg
 from doseflow.service.exchange import export_bundle, export_sdtm, import_bundle
 from doseflow.service.forms import registry_metadata
+from doseflow.service.params import AssessmentId, PatientId, TrialId
 from doseflow.service.permissions import NotPermitted
 from doseflow.service.store import accounts
 from doseflow.service.store.audit_chain import read_chain
@@ -205,32 +206,32 @@ async def import_trial(request: Request, who: Caller = Depends(caller)) -> dict[
 
 
 @router.get("/trials/{trial_id}", summary="The trial, its per-level summary, recommendation and MTD")
-def get_trial(trial_id: int, request: Request, who: Caller = Depends(caller)) -> dict[str, Any]:
+def get_trial(trial_id: TrialId, request: Request, who: Caller = Depends(caller)) -> dict[str, Any]:
     stored, roles = actions.access(_ctx(request), who.user, trial_id, "view")
     return {**_trial_out(request, stored), "roles": sorted(roles)}
 
 
 @router.get("/trials/{trial_id}/recommendation", summary="What the trial needs next, with the design's decision")
-def get_recommendation(trial_id: int, request: Request, who: Caller = Depends(caller)) -> dict[str, Any]:
+def get_recommendation(trial_id: TrialId, request: Request, who: Caller = Depends(caller)) -> dict[str, Any]:
     stored, _ = actions.access(_ctx(request), who.user, trial_id, "view")
     return summarise_trial(stored.trial, _ctx(request).now())["recommendation"]
 
 
 @router.post("/trials/{trial_id}/patients", status_code=201, summary="Enrol a patient into the open cohort")
-def enrol(trial_id: int, body: Enrolment, request: Request, who: Caller = Depends(caller)) -> dict[str, Any]:
+def enrol(trial_id: TrialId, body: Enrolment, request: Request, who: Caller = Depends(caller)) -> dict[str, Any]:
     return _trial_out(request, actions.enrol(_ctx(request), who.user, trial_id, **body.model_dump()))
 
 
 @router.post("/trials/{trial_id}/patients/{patient_id}/assessments", status_code=201,
              summary="Record a toxicity assessment (a DLT resolves the patient)")
-def assess(trial_id: int, patient_id: str, body: AssessmentIn, request: Request,
+def assess(trial_id: TrialId, patient_id: PatientId, body: AssessmentIn, request: Request,
            who: Caller = Depends(caller)) -> dict[str, Any]:
     return _trial_out(request, actions.record_assessment(_ctx(request), who.user, trial_id, patient_id,
                                                          **body.model_dump()))
 
 
 @router.put("/trials/{trial_id}/assessments/{assessment_id}", summary="Correct an assessment, with a reason")
-def correct(trial_id: int, assessment_id: str, body: Correction, request: Request,
+def correct(trial_id: TrialId, assessment_id: AssessmentId, body: Correction, request: Request,
             who: Caller = Depends(caller)) -> dict[str, Any]:
     return _trial_out(request, actions.correct_assessment(_ctx(request), who.user, trial_id, assessment_id,
                                                           **body.model_dump()))
@@ -238,51 +239,51 @@ def correct(trial_id: int, assessment_id: str, body: Correction, request: Reques
 
 @router.post("/trials/{trial_id}/patients/{patient_id}/close-window",
              summary="Close a patient's DLT window without DLT (resolve the pending outcome)")
-def close(trial_id: int, patient_id: str, body: CloseWindow, request: Request,
+def close(trial_id: TrialId, patient_id: PatientId, body: CloseWindow, request: Request,
           who: Caller = Depends(caller)) -> dict[str, Any]:
     return _trial_out(request, actions.close_window(_ctx(request), who.user, trial_id, patient_id, body.day))
 
 
 @router.post("/trials/{trial_id}/decisions", status_code=201, summary="Sign the SRC decision (re-enter password)")
-def decide(trial_id: int, body: SrcDecisionIn, request: Request, who: Caller = Depends(caller)) -> dict[str, Any]:
+def decide(trial_id: TrialId, body: SrcDecisionIn, request: Request, who: Caller = Depends(caller)) -> dict[str, Any]:
     fields = body.model_dump()
     stored = actions.sign_decision(_ctx(request), who.user, trial_id, client=_client(request), **fields)
     return _trial_out(request, stored)
 
 
 @router.get("/trials/{trial_id}/decisions", summary="The signed SRC decisions")
-def decisions(trial_id: int, request: Request, who: Caller = Depends(caller)) -> list[dict[str, Any]]:
+def decisions(trial_id: TrialId, request: Request, who: Caller = Depends(caller)) -> list[dict[str, Any]]:
     stored, _ = actions.access(_ctx(request), who.user, trial_id, "view")
     return [d.to_dict() for d in stored.trial.decisions]
 
 
 @router.put("/trials/{trial_id}/design", summary="Change the design (a new protocol version after enrolment)")
-def revise(trial_id: int, body: DesignChange, request: Request, who: Caller = Depends(caller)) -> dict[str, Any]:
+def revise(trial_id: TrialId, body: DesignChange, request: Request, who: Caller = Depends(caller)) -> dict[str, Any]:
     return _trial_out(request, actions.revise_design(_ctx(request), who.user, trial_id, body.design, body.reason))
 
 
 @router.get("/trials/{trial_id}/members", summary="Users and their roles on the trial")
-def members(trial_id: int, request: Request, who: Caller = Depends(caller)) -> list[dict[str, str]]:
+def members(trial_id: TrialId, request: Request, who: Caller = Depends(caller)) -> list[dict[str, str]]:
     actions.access(_ctx(request), who.user, trial_id, "view")
     return [{"username": u, "full_name": f, "role": r} for u, f, r in accounts.members_of(_ctx(request).engine,
                                                                                         trial_id)]
 
 
 @router.post("/trials/{trial_id}/members", status_code=201, summary="Give a user a role on the trial")
-def grant(trial_id: int, body: Grant, request: Request, who: Caller = Depends(caller)) -> dict[str, str]:
+def grant(trial_id: TrialId, body: Grant, request: Request, who: Caller = Depends(caller)) -> dict[str, str]:
     actions.grant_role(_ctx(request), who.user, trial_id, body.username, body.role)
     return {"username": body.username, "role": body.role}
 
 
 @router.delete("/trials/{trial_id}/members/{username}/{role}", summary="Take a role away, with a reason")
-def revoke(trial_id: int, username: str, role: Role, reason: str, request: Request,
+def revoke(trial_id: TrialId, username: str, role: Role, reason: str, request: Request,
            who: Caller = Depends(caller)) -> dict[str, str]:
     actions.revoke_role(_ctx(request), who.user, trial_id, username, role, reason)
     return {"username": username, "revoked": role}
 
 
 @router.get("/trials/{trial_id}/audit", summary="The trial's audit trail, oldest first")
-def trial_audit(trial_id: int, request: Request, who: Caller = Depends(caller)) -> list[dict[str, Any]]:
+def trial_audit(trial_id: TrialId, request: Request, who: Caller = Depends(caller)) -> list[dict[str, Any]]:
     actions.access(_ctx(request), who.user, trial_id, "view")
     with read_transaction(_ctx(request).engine) as conn:
         return [{k: v for k, v in e.items() if k != "chain"} for e in read_chain(conn, trial_id)]
@@ -290,7 +291,7 @@ def trial_audit(trial_id: int, request: Request, who: Caller = Depends(caller)) 
 
 @router.get("/trials/{trial_id}/chart.svg", summary="The escalation history chart (SVG)",
             response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
-def chart(trial_id: int, request: Request, who: Caller = Depends(caller)) -> Response:
+def chart(trial_id: TrialId, request: Request, who: Caller = Depends(caller)) -> Response:
     stored, _ = actions.access(_ctx(request), who.user, trial_id, "view")
     return Response(render_escalation_svg(stored.trial), media_type="image/svg+xml")
 
@@ -301,14 +302,14 @@ def _zip(data: bytes, name: str) -> Response:
 
 @router.get("/trials/{trial_id}/export", summary="Export bundle: trial.json, CSV tables, audit trail (zip)",
             response_class=Response, responses={200: {"content": {"application/zip": {}}}})
-def export(trial_id: int, request: Request, who: Caller = Depends(caller)) -> Response:
+def export(trial_id: TrialId, request: Request, who: Caller = Depends(caller)) -> Response:
     stored, _ = actions.access(_ctx(request), who.user, trial_id, "export")
     return _zip(export_bundle(_ctx(request).engine, trial_id), f"{stored.trial.protocol_id}-export.zip")
 
 
 @router.get("/trials/{trial_id}/export/sdtm", summary="SDTM DM, EX, AE, SUPPAE as CSV (zip)",
             response_class=Response, responses={200: {"content": {"application/zip": {}}}})
-def export_sdtm_zip(trial_id: int, request: Request, who: Caller = Depends(caller)) -> Response:
+def export_sdtm_zip(trial_id: TrialId, request: Request, who: Caller = Depends(caller)) -> Response:
     stored, _ = actions.access(_ctx(request), who.user, trial_id, "export")
     return _zip(export_sdtm(stored.trial), f"{stored.trial.protocol_id}-sdtm.zip")
 

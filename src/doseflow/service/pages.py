@@ -25,6 +25,7 @@ from doseflow.service import actions
 from doseflow.service.auth import COOKIE, Caller, check_csrf, identify
 from doseflow.service.chart import render_escalation_svg
 from doseflow.service.forms import design_form, parse_design_form
+from doseflow.service.params import AssessmentId, PatientId, TrialId
 from doseflow.service.permissions import PERMISSIONS, NotPermitted, allowed
 from doseflow.service.store import accounts
 from doseflow.service.store.audit_chain import read_chain
@@ -185,7 +186,7 @@ async def new_trial_submit(request: Request) -> Response:
 
 
 @router.get("/trials/{trial_id}", response_class=HTMLResponse)
-def dashboard(request: Request, trial_id: int) -> HTMLResponse:
+def dashboard(request: Request, trial_id: TrialId) -> HTMLResponse:
     who = identify(request)
     return _page(request, "dashboard.html", who, **_dashboard_values(request, who, trial_id),
                  message=request.query_params.get("done", ""))
@@ -206,7 +207,7 @@ async def _act(request: Request, trial_id: int, run: Callable[[Caller, dict[str,
 
 
 @router.post("/trials/{trial_id}/enrol")
-async def enrol_submit(request: Request, trial_id: int) -> Response:
+async def enrol_submit(request: Request, trial_id: TrialId) -> Response:
     def run(who: Caller, form: dict[str, str]) -> None:
         actions.enrol(_ctx(request), who.user, trial_id, patient_id=form.get("patient_id", "").strip() or None,
                       level=_number(form, "level", int), day=_number(form, "day"), sex=form.get("sex", "U"),
@@ -225,7 +226,7 @@ def _patient_values(request: Request, who: Caller, trial_id: int, patient_id: st
 
 
 @router.get("/trials/{trial_id}/patients/{patient_id}", response_class=HTMLResponse)
-def patient_page(request: Request, trial_id: int, patient_id: str) -> HTMLResponse:
+def patient_page(request: Request, trial_id: TrialId, patient_id: str) -> HTMLResponse:
     who = identify(request)
     return _page(request, "patient.html", who, **_patient_values(request, who, trial_id, patient_id),
                  message=request.query_params.get("done", ""))
@@ -244,7 +245,7 @@ def _patient_back(request: Request, trial_id: int, patient_id: str):  # noqa: AN
 
 
 @router.post("/trials/{trial_id}/patients/{patient_id}/assess")
-async def assess_submit(request: Request, trial_id: int, patient_id: str) -> Response:
+async def assess_submit(request: Request, trial_id: TrialId, patient_id: str) -> Response:
     def run(who: Caller, form: dict[str, str]) -> None:
         actions.record_assessment(_ctx(request), who.user, trial_id, patient_id, **_assessment_fields(form))
     return await _act(request, trial_id, run, f"/trials/{trial_id}/patients/{patient_id}?done=recorded",
@@ -252,7 +253,7 @@ async def assess_submit(request: Request, trial_id: int, patient_id: str) -> Res
 
 
 @router.post("/trials/{trial_id}/patients/{patient_id}/close")
-async def close_submit(request: Request, trial_id: int, patient_id: str) -> Response:
+async def close_submit(request: Request, trial_id: TrialId, patient_id: str) -> Response:
     def run(who: Caller, form: dict[str, str]) -> None:
         actions.close_window(_ctx(request), who.user, trial_id, patient_id, _number(form, "day"))
     return await _act(request, trial_id, run, f"/trials/{trial_id}?done=window+closed",
@@ -260,7 +261,7 @@ async def close_submit(request: Request, trial_id: int, patient_id: str) -> Resp
 
 
 @router.post("/trials/{trial_id}/assessments/{assessment_id}/correct")
-async def correct_submit(request: Request, trial_id: int, assessment_id: str) -> Response:
+async def correct_submit(request: Request, trial_id: TrialId, assessment_id: str) -> Response:
     patient_id = request.query_params.get("patient", "")
 
     def run(who: Caller, form: dict[str, str]) -> None:
@@ -272,7 +273,7 @@ async def correct_submit(request: Request, trial_id: int, assessment_id: str) ->
 
 # ----- SRC decisions ----------------------------------------------------------------------
 @router.get("/trials/{trial_id}/decide", response_class=HTMLResponse)
-def decide_page(request: Request, trial_id: int) -> HTMLResponse:
+def decide_page(request: Request, trial_id: TrialId) -> HTMLResponse:
     who = identify(request)
     values = _dashboard_values(request, who, trial_id)
     rec = recommend(values["trial"], _ctx(request).now())
@@ -280,7 +281,7 @@ def decide_page(request: Request, trial_id: int) -> HTMLResponse:
 
 
 @router.post("/trials/{trial_id}/decide")
-async def decide_submit(request: Request, trial_id: int) -> Response:
+async def decide_submit(request: Request, trial_id: TrialId) -> Response:
     client = request.client.host if request.client else "unknown"
 
     def run(who: Caller, form: dict[str, str]) -> None:
@@ -301,7 +302,7 @@ async def decide_submit(request: Request, trial_id: int) -> Response:
 
 
 @router.get("/trials/{trial_id}/decisions", response_class=HTMLResponse)
-def decisions_page(request: Request, trial_id: int) -> HTMLResponse:
+def decisions_page(request: Request, trial_id: TrialId) -> HTMLResponse:
     who = identify(request)
     return _page(request, "decisions.html", who, **_dashboard_values(request, who, trial_id),
                  message=request.query_params.get("done", ""))
@@ -309,7 +310,7 @@ def decisions_page(request: Request, trial_id: int) -> HTMLResponse:
 
 # ----- audit, roles, design ------------------------------------------------------------------
 @router.get("/trials/{trial_id}/audit", response_class=HTMLResponse)
-def audit_page(request: Request, trial_id: int) -> HTMLResponse:
+def audit_page(request: Request, trial_id: TrialId) -> HTMLResponse:
     who = identify(request)
     values = _dashboard_values(request, who, trial_id)
     with read_transaction(_ctx(request).engine) as conn:
@@ -327,12 +328,12 @@ def _members_page(request: Request, who: Caller, trial_id: int, status: int = 20
 
 
 @router.get("/trials/{trial_id}/members", response_class=HTMLResponse)
-def members_page(request: Request, trial_id: int) -> HTMLResponse:
+def members_page(request: Request, trial_id: TrialId) -> HTMLResponse:
     return _members_page(request, identify(request), trial_id)
 
 
 @router.post("/trials/{trial_id}/members")
-async def members_submit(request: Request, trial_id: int) -> Response:
+async def members_submit(request: Request, trial_id: TrialId) -> Response:
     def run(who: Caller, form: dict[str, str]) -> None:
         if form.get("revoke"):
             actions.revoke_role(_ctx(request), who.user, trial_id, form.get("username", ""), form.get("role", ""),
@@ -359,7 +360,7 @@ def _design_page(request: Request, who: Caller, trial_id: int, form: dict[str, s
 
 
 @router.get("/trials/{trial_id}/design", response_class=HTMLResponse)
-def design_page(request: Request, trial_id: int) -> HTMLResponse:
+def design_page(request: Request, trial_id: TrialId) -> HTMLResponse:
     form = dict(request.query_params)
     chosen = request.query_params.getlist("wrapper")
     if "design" in form:
@@ -368,7 +369,7 @@ def design_page(request: Request, trial_id: int) -> HTMLResponse:
 
 
 @router.post("/trials/{trial_id}/design")
-async def design_submit(request: Request, trial_id: int) -> Response:
+async def design_submit(request: Request, trial_id: TrialId) -> Response:
     def run(who: Caller, form: dict[str, str]) -> None:
         actions.revise_design(_ctx(request), who.user, trial_id, parse_design_form(form), form.get("reason", ""))
     return await _act(request, trial_id, run, f"/trials/{trial_id}?done=design+changed",
