@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from doseflow.conduct.audit import AuditEvent
 from doseflow.conduct.calendar import advance_to, resolve_day
 from doseflow.conduct.records import Assessment, Subject, check_patient_id
+from doseflow.conduct.review import open_slots
 from doseflow.conduct.trial import Trial, derive_patient_record
 from doseflow.core import PatientRecord
 from doseflow.errors import InputError, StateTransitionError
@@ -78,10 +79,9 @@ def enrol_patient(
     if cohort is None:
         raise StateTransitionError(
             f"no cohort of trial {trial.protocol_id} is open: the next cohort opens with the SRC's signed decision")
-    taken = trial.enrolled_in_cohort()
-    if taken >= cohort.size:
+    if open_slots(trial, at)[0] == 0:
         raise StateTransitionError(
-            f"cohort {cohort.number} at level {cohort.level} is full ({taken} of {cohort.size} enrolled); "
+            f"cohort {cohort.number} at level {cohort.level} is full ({trial.enrolled_in_cohort()} enrolled); "
             "the next cohort opens with the SRC's signed decision")
     level = cohort.level if level is None else _check_level(trial, level)
     reason = (reason or "").strip()

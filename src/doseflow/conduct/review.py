@@ -22,7 +22,7 @@ from doseflow.conduct.trial import Trial
 from doseflow.core import Decision, MTDSelection
 from doseflow.errors import InputError, StateTransitionError
 
-__all__ = ["Recommendation", "recommend", "sign_decision", "to_plain"]
+__all__ = ["Recommendation", "open_slots", "recommend", "sign_decision", "to_plain"]
 
 #: What the trial needs next: enrolment into the open cohort, waiting for DLT outcomes, an
 #: SRC decision, or nothing (stopped).
@@ -71,34 +71,59 @@ class Recommendation:
                          "mtd": self.mtd.to_dict()})
 
 
+def _state_on(trial: Trial, at: str):  # noqa: ANN202
+    day = max(compute_study_day(trial, at), trial.state.day or 0.0)
+    return day, (advance_to(trial.state, day) if trial.state.n_patients else trial.state)
+
+
+def open_slots(trial: Trial, at: str) -> tuple[int, str]:
+    """How many patients the open cohort still takes, with the sentence that says why.
+
+    An "exact" cohort takes its size less those enrolled. An "up_to" cohort (rolling six,
+    time-to-event designs: enrolment goes on while outcomes are pending) takes what the
+    design allows now: asked again on the state of today, it must still treat patients
+    at the cohort's level (Skolnik et al. 2008); otherwise the cohort is closed and the
+    SRC decides.
+    """
+    cohort = trial.cohort
+    if trial.status != "open" or cohort is None:
+        return 0, ""
+    taken = trial.enrolled_in_cohort()
+    if cohort.kind != "up_to":
+        left = max(cohort.size - taken, 0)
+        return left, (f"Enrol {left} more patient{'s' if left != 1 else ''} into cohort {cohort.number} at level "
+                      f"{cohort.level} ({taken} of {cohort.size} enrolled).")
+    if taken == 0:
+        return cohort.size, f"Enrol up to {cohort.size} patients into cohort {cohort.number} at level {cohort.level}."
+    decision = trial.design.decide(_state_on(trial, at)[1])
+    if decision.next_dose == cohort.level and decision.cohort_kind in ("up_to", "exact") and decision.cohort_size:
+        return int(decision.cohort_size), f"{decision.reason} Enrol up to {decision.cohort_size} more at level " \
+            f"{cohort.level} (cohort {cohort.number}, {taken} enrolled)."
+    return 0, ""
+
+
 def recommend(trial: Trial, at: str) -> Recommendation:
     """What the trial needs next, as of ``at``.
 
     Rules:
 
     1. stopped trial: nothing;
-    2. open cohort with free slots: enrol into it;
+    2. open cohort with free slots (:func:`open_slots`): enrol into it;
     3. escalation patients still in their DLT window and a design that decides on complete
        data only (``needs_calendar`` false: 3+3, BOIN, ...): wait;
     4. otherwise the design decides on the state at today's study day; a decision to wait
        (cohort size 0) is a wait, anything else is due for an SRC decision.
     """
-    day = max(compute_study_day(trial, at), trial.state.day or 0.0)
-    state = advance_to(trial.state, day) if trial.state.n_patients else trial.state
+    day, state = _state_on(trial, at)
     design = trial.design
     mtd = design.select_mtd(state)
     if trial.status == "stopped":
         final = trial.decisions[-1] if trial.decisions else None
         mtd_text = "no MTD" if final is None or final.mtd is None else f"MTD level {final.mtd}"
         return Recommendation("stopped", f"The SRC stopped the escalation ({mtd_text}).", None, mtd, day)
-    cohort = trial.cohort
-    if cohort is not None:
-        taken = trial.enrolled_in_cohort()
-        if taken < cohort.size:
-            left = cohort.size - taken
-            return Recommendation(
-                "enrol", f"Enrol {left} more patient{'s' if left != 1 else ''} into cohort {cohort.number} at "
-                f"level {cohort.level} ({taken} of {cohort.size} enrolled).", None, mtd, day)
+    slots, reason = open_slots(trial, at)
+    if slots:
+        return Recommendation("enrol", reason, None, mtd, day)
     pending = [r for r in state.records if r.pending and r.role == "escalation"]
     if pending and not design.needs_calendar:
         ids = ", ".join(r.id for r in pending)

@@ -31,17 +31,17 @@ def plot_escalation_history(trial: Trial) -> Figure:
     if path:
         days, levels = zip(*path)
         ax.step(days, levels, where="post", color="#999999", linewidth=1, zorder=1)
+    stacked: dict[tuple[float, int], int] = {}
+    positions = []
+    for r in records:  # patients of one day and level stacked upwards
+        key = (r.enrolled_day, r.dose_level)
+        stacked[key] = stacked.get(key, -1) + 1
+        positions.append((r, r.dose_level + 0.12 * stacked[key]))
     for outcome, (marker, colour, label) in _MARKERS.items():
-        chosen = [r for r in records if r.dlt is outcome]
+        chosen = [(r.enrolled_day, y) for r, y in positions if r.dlt is outcome]
         if not chosen:
             continue
-        offsets = {}
-        xs, ys = [], []
-        for r in chosen:
-            key = (r.enrolled_day, r.dose_level)
-            offsets[key] = offsets.get(key, -1) + 1
-            xs.append(r.enrolled_day)
-            ys.append(r.dose_level + 0.12 * offsets[key])
+        xs, ys = zip(*chosen)
         face = colour if outcome is not None else "white"
         ax.scatter(xs, ys, marker=marker, s=60, c=face, edgecolors=colour, label=label, zorder=2)
     ax.set_yticks(range(1, len(plan) + 1), [f"{i}: {lv}" for i, lv in enumerate(plan.levels, start=1)])
