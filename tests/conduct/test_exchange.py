@@ -48,8 +48,8 @@ def test_sdtm_of_a_live_trial_is_read_by_the_readout(tmp_path):
     paths = write_sdtm(trial, tmp_path)
     assert sorted(p.name for p in paths) == ["ae.csv", "dm.csv", "ex.csv", "suppae.csv"]
     sdtm = read_sdtm(tmp_path)
-    assert sorted(sdtm) == ["AE", "DM", "EX", "SUPPAE"]
-    assert sdtm["DM"]["SEX"].tolist() == ["F", "M", "F"]
+    assert sorted(sdtm.datasets) == ["ae", "dm", "ex", "suppae"]
+    assert sdtm.datasets["dm"]["SEX"].tolist() == ["F", "M", "F"]
     readout = run_readout(tmp_path)  # what `doseflow analyze` runs on the folder
     dlt = next(item.result for item in readout.items if item.name == "safety_dlt")
     assert dlt.recorded and dlt.levels[["n", "n_dlt"]].values.tolist() == [[3, 1]]
