@@ -83,7 +83,7 @@ def enrol_patient(
         raise StateTransitionError(
             f"cohort {cohort.number} at level {cohort.level} is full ({trial.enrolled_in_cohort()} enrolled); "
             "the next cohort opens with the SRC's signed decision")
-    level = cohort.level if level is None else _check_level(trial, level)
+    level = cohort.level if level is None else trial.check_level(level)
     reason = (reason or "").strip()
     if level != cohort.level and not reason:
         raise InputError("reason", f"given when enrolling at level {level} instead of the cohort's level "
@@ -102,13 +102,6 @@ def enrol_patient(
                            followup_day=max((state.day or enrolled_day) - enrolled_day, 0.0), role=cohort.role)
     new = trial.evolve(state=state.with_record(record), subjects=trial.subjects + (subject,), start_date=start_date)
     return new, AuditEvent(actor, at, "patient", pid, "enrol", None, new.patient_view(pid), reason)
-
-
-def _check_level(trial: Trial, level: object) -> int:
-    k = len(trial.plan)
-    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= k:
-        raise InputError("level", f"a dose level of the plan, 1 to {k}", level)
-    return level
 
 
 def _validated(trial: Trial, assessment: Assessment) -> Assessment:

@@ -144,12 +144,7 @@ def _override_action(trial: Trial, next_dose: int | None) -> str:
 
 
 def _level_or_none(trial: Trial, value: object, where: str) -> int | None:
-    if value is None:
-        return None
-    k = len(trial.plan)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= k:
-        raise InputError(where, f"a dose level of the plan, 1 to {k} (or none)", value)
-    return value
+    return None if value is None else trial.check_level(value, where)
 
 
 def sign_decision(

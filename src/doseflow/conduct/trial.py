@@ -116,6 +116,13 @@ class Trial:
                 return s
         raise InputError("patient_id", f"a patient enrolled in trial {self.protocol_id}", patient_id)
 
+    def check_level(self, value: object, where: str = "level") -> int:
+        """Return ``value`` if it is a 1-based level of the plan, else an :class:`InputError` naming ``where``."""
+        k = len(self.plan)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= k:
+            raise InputError(where, f"a dose level of the plan, 1 to {k}", value)
+        return value
+
     def assessment(self, assessment_id: str) -> Assessment:
         for a in self.assessments:
             if a.id == assessment_id:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from doseflow.conduct.summary import summarise_trial
@@ -312,10 +311,4 @@ def export(trial_id: TrialId, request: Request, who: Caller = Depends(caller)) -
 def export_sdtm_zip(trial_id: TrialId, request: Request, who: Caller = Depends(caller)) -> Response:
     stored, _ = actions.access(_ctx(request), who.user, trial_id, "export")
     return _zip(export_sdtm(stored.trial), f"{stored.trial.protocol_id}-sdtm.zip")
-
-
-def error_response(status: int, message: str, field: str | None = None) -> JSONResponse:
-    """The JSON body of every error: ``{"detail": message, "field": ...}``."""
-    return JSONResponse({"detail": message, "field": field}, status_code=status)
-
 

@@ -33,6 +33,13 @@ __all__ = ["create_app"]
 _STATIC = Path(__file__).resolve().parent / "static"
 
 
+#: Exception -> HTTP status (the first matching class in the exception's MRO wins).
+_STATUS: dict[type[Exception], int] = {
+    InputError: 422, StateTransitionError: 409, DoseflowError: 422, NotSignedIn: 401, NotPermitted: 403,
+    CsrfFailed: 403, TrialNotFound: 404, SignInLimited: 429,
+}
+
+
 def _payload(status: int, message: str, field: str | None = None) -> JSONResponse:
     return JSONResponse({"detail": message, "field": field}, status_code=status)
 
@@ -73,38 +80,17 @@ def create_app(engine: Engine, *, now=actions.utc_now, secure_cookies: bool = Fa
         message, where = _validation_message(exc)
         return respond(request, 422, message, where)
 
-    @app.exception_handler(InputError)
-    async def _input(request: Request, exc: InputError) -> Response:
-        return respond(request, 422, str(exc), exc.where)
+    def handler(status: int):  # noqa: ANN202
+        async def handle(request: Request, exc: Exception) -> Response:
+            if isinstance(exc, NotSignedIn):
+                if not request.url.path.startswith("/api/"):
+                    return RedirectResponse("/signin", status_code=303)
+                return _payload(401, str(exc))
+            if isinstance(exc, TrialNotFound):
+                return respond(request, 404, f"trial {exc.args[0]}: no such trial, or you have no role on it")
+            return respond(request, status, str(exc), getattr(exc, "where", None))
+        return handle
 
-    @app.exception_handler(StateTransitionError)
-    async def _state(request: Request, exc: StateTransitionError) -> Response:
-        return respond(request, 409, str(exc))
-
-    @app.exception_handler(DoseflowError)
-    async def _other(request: Request, exc: DoseflowError) -> Response:
-        return respond(request, 422, str(exc))
-
-    @app.exception_handler(NotSignedIn)
-    async def _anonymous(request: Request, exc: NotSignedIn) -> Response:
-        if not request.url.path.startswith("/api/"):
-            return RedirectResponse("/signin", status_code=303)
-        return _payload(401, str(exc))
-
-    @app.exception_handler(NotPermitted)
-    async def _forbidden(request: Request, exc: NotPermitted) -> Response:
-        return respond(request, 403, str(exc))
-
-    @app.exception_handler(CsrfFailed)
-    async def _csrf(request: Request, exc: CsrfFailed) -> Response:
-        return respond(request, 403, str(exc))
-
-    @app.exception_handler(TrialNotFound)
-    async def _missing(request: Request, exc: TrialNotFound) -> Response:
-        return respond(request, 404, f"trial {exc.args[0]}: no such trial, or you have no role on it")
-
-    @app.exception_handler(SignInLimited)
-    async def _limited(request: Request, exc: SignInLimited) -> Response:
-        return respond(request, 429, str(exc))
-
+    for exc_class, status in _STATUS.items():
+        app.add_exception_handler(exc_class, handler(status))
     return app

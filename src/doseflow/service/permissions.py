@@ -9,7 +9,7 @@ recommended level, safety reviewers sign SRC decisions, a trial's admin manages 
 
 from __future__ import annotations
 
-__all__ = ["PERMISSIONS", "TRIAL_ACTIONS", "allowed", "NotPermitted"]
+__all__ = ["PERMISSIONS", "TRIAL_ACTIONS", "allowed", "require", "NotPermitted"]
 
 _ALL = frozenset({"viewer", "data_manager", "statistician", "safety_reviewer", "admin"})
 

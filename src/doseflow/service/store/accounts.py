@@ -24,9 +24,10 @@ from doseflow.service.store.audit_chain import append_event
 from doseflow.service.store.engine import read_transaction, write_transaction
 from doseflow.service.store.schema import SYSTEM_CHAIN, api_tokens, memberships, sessions, signin_failures, trials, users
 
-__all__ = ["ROLES", "User", "create_user", "find_user", "check_password", "start_session", "session_user",
-           "end_session", "create_api_token", "token_user", "grant_role", "revoke_role", "roles_on",
-           "SignInLimited", "sign_in", "SESSION_SECONDS", "MAX_FAILURES", "FAILURE_WINDOW_SECONDS"]
+__all__ = ["ROLES", "User", "create_user", "find_user", "count_users", "check_password", "validate_password",
+           "start_session", "session_user", "end_session", "create_api_token", "token_user", "grant_role",
+           "revoke_role", "roles_on", "trials_of", "members_of", "SignInLimited", "sign_in", "SESSION_SECONDS",
+           "MAX_FAILURES", "FAILURE_WINDOW_SECONDS"]
 
 #: Roles a user can hold on a trial.
 ROLES: tuple[str, ...] = ("viewer", "data_manager", "statistician", "safety_reviewer", "admin")
