@@ -1,15 +1,32 @@
-"""Run doseflow's service commands in-process with Typer's runner (the commands of this issue)."""
+"""Run ``doseflow`` in-process through its console entry point (:func:`doseflow.cli.app.main`)."""
 
 from __future__ import annotations
 
-from typer.testing import CliRunner
+import contextlib
+import io
+import sys
+from dataclasses import dataclass
 
-from doseflow.cli import audit_cmd, db_cmd, serve_cmd, users_cmd  # noqa: F401  (register the commands)
-from doseflow.cli.app import app
+from doseflow.cli.app import main
 
-__all__ = ["run_cli"]
+__all__ = ["CliResult", "run_cli"]
 
 
-def run_cli(*args: str, stdin: str | None = None):
-    """The result (exit_code, stdout, stderr) of ``doseflow ARGS``."""
-    return CliRunner().invoke(app, list(args), input=stdin)
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, stdin: str = "") -> CliResult:
+    """``doseflow ARGS`` with ``stdin`` as standard input: exit status, standard output and error."""
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        sys.stdin = saved
+    return CliResult(code, out.getvalue(), err.getvalue())

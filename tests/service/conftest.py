@@ -103,7 +103,7 @@ def service(sqlite_url):
 
 
 class ServerProcess:
-    """``run_server`` in a child process (the process a ``doseflow serve`` runs), killable with SIGKILL."""
+    """``doseflow serve --db URL --port P`` in a child process, killable with SIGKILL."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -115,9 +115,8 @@ class ServerProcess:
         return self.launch().wait()
 
     def launch(self) -> "ServerProcess":
-        code = ("import sys; from doseflow.service.server import run_server; "
-                "run_server(sys.argv[1], '127.0.0.1', int(sys.argv[2]))")
-        self.proc = subprocess.Popen([sys.executable, "-c", code, self.url, str(self.port)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "doseflow", "serve", "--db", self.url, "--port",
+                                      str(self.port)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         return self
 

@@ -15,12 +15,14 @@ def test_db_upgrade_and_users_add(sqlite_url):
     assert result.exit_code == 0 and json.loads(result.stdout)["revision"] == "0001"
     result = run_cli("users", "add", "ann", "--name", "Ann Admin", "--admin", "--db", sqlite_url, "--password-stdin",
                      "--json", stdin="correct horse battery\n")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == {"username": "ann", "full_name": "Ann Admin", "is_admin": True}
     again = run_cli("users", "add", "ann", "--name", "Ann", "--db", sqlite_url, "--password-stdin", stdin="x" * 12)
-    assert again.exit_code != 0 and "username: must be a user name not yet taken; got 'ann'." in str(again.exception)
+    assert (again.exit_code, again.stderr) == (2, "error: username: must be a user name not yet taken; got 'ann'.\n")
     short = run_cli("users", "add", "bob", "--name", "Bob", "--db", sqlite_url, "--password-stdin", stdin="short\n")
-    assert "password: must be 10 to 200 characters" in str(short.exception)
+    assert short.exit_code == 2 and short.stderr.startswith("error: password: must be 10 to 200 characters")
+    bad = run_cli("db", "upgrade", "--db", "mysql://u@h/db")
+    assert (bad.exit_code, bad.stderr) == (2, "error: --db: must be a SQLite or PostgreSQL URL; got 'mysql://u@h/db'.\n")
     assert run_cli("audit", "verify", "--db", sqlite_url).stdout.strip() == "audit trail intact: 1 entries in 1 chains"
 
 

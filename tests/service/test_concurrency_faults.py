@@ -136,6 +136,6 @@ def test_sigkill_during_a_burst_of_writes(db_url):
               f"writes found after restart {found_writes} (acknowledged ones all present)")
         assert found_writes >= len(acked)
         verify = run_cli("audit", "verify", "--db", db_url)
-        assert verify.exit_code == 0, verify.output
+        assert verify.exit_code == 0, verify.stderr
     finally:
         restarted.stop()
