@@ -14,8 +14,8 @@ from typing import Any
 from doseflow.checks import check_int, check_real
 from doseflow.errors import InputError
 
-__all__ = ["Assessment", "Cohort", "SEXES", "Signature", "SrcDecision", "Subject", "check_patient_id",
-           "from_plain"]
+__all__ = ["Assessment", "Cohort", "SEXES", "Signature", "SrcDecision", "Subject", "check_country",
+           "check_patient_id", "from_plain"]
 
 #: SDTM DM.SEX codelist (C66731): female, male, unknown.
 SEXES: tuple[str, ...] = ("F", "M", "U")

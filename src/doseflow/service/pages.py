@@ -226,7 +226,7 @@ def _patient_values(request: Request, who: Caller, trial_id: int, patient_id: st
 
 
 @router.get("/trials/{trial_id}/patients/{patient_id}", response_class=HTMLResponse)
-def patient_page(request: Request, trial_id: TrialId, patient_id: str) -> HTMLResponse:
+def patient_page(request: Request, trial_id: TrialId, patient_id: PatientId) -> HTMLResponse:
     who = identify(request)
     return _page(request, "patient.html", who, **_patient_values(request, who, trial_id, patient_id),
                  message=request.query_params.get("done", ""))
@@ -245,7 +245,7 @@ def _patient_back(request: Request, trial_id: int, patient_id: str):  # noqa: AN
 
 
 @router.post("/trials/{trial_id}/patients/{patient_id}/assess")
-async def assess_submit(request: Request, trial_id: TrialId, patient_id: str) -> Response:
+async def assess_submit(request: Request, trial_id: TrialId, patient_id: PatientId) -> Response:
     def run(who: Caller, form: dict[str, str]) -> None:
         actions.record_assessment(_ctx(request), who.user, trial_id, patient_id, **_assessment_fields(form))
     return await _act(request, trial_id, run, f"/trials/{trial_id}/patients/{patient_id}?done=recorded",
@@ -253,7 +253,7 @@ async def assess_submit(request: Request, trial_id: TrialId, patient_id: str) ->
 
 
 @router.post("/trials/{trial_id}/patients/{patient_id}/close")
-async def close_submit(request: Request, trial_id: TrialId, patient_id: str) -> Response:
+async def close_submit(request: Request, trial_id: TrialId, patient_id: PatientId) -> Response:
     def run(who: Caller, form: dict[str, str]) -> None:
         actions.close_window(_ctx(request), who.user, trial_id, patient_id, _number(form, "day"))
     return await _act(request, trial_id, run, f"/trials/{trial_id}?done=window+closed",
@@ -261,7 +261,7 @@ async def close_submit(request: Request, trial_id: TrialId, patient_id: str) -> 
 
 
 @router.post("/trials/{trial_id}/assessments/{assessment_id}/correct")
-async def correct_submit(request: Request, trial_id: TrialId, assessment_id: str) -> Response:
+async def correct_submit(request: Request, trial_id: TrialId, assessment_id: AssessmentId) -> Response:
     patient_id = request.query_params.get("patient", "")
 
     def run(who: Caller, form: dict[str, str]) -> None:
