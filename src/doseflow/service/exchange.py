@@ -122,6 +122,7 @@ def import_bundle(engine: Engine, data: bytes, user: User, at: str) -> int:
             conn.execute(insert(audit_heads).values(chain=trial_id, seq=entries[-1]["seq"], hash=entries[-1]["hash"]))
         conn.execute(insert(memberships).values(user_id=user.id, trial_id=trial_id, role="admin"))
         append_event(conn, trial_id, AuditEvent(user.username, at, "trial", trial.protocol_id, "import", None,
-                                                {"audit_entries": len(entries), "patients": trial.state.n_patients},
-                                                "imported from an export bundle"))
+                                                {"audit_entries": len(entries), "patients": trial.state.n_patients,
+                                                 "admin": user.username},
+                                                "imported from an export bundle; the importer is the trial's admin"))
         return int(trial_id)
