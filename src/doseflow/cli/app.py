@@ -40,15 +40,20 @@ def _register() -> None:
     """Add the commands: each module of one user task holds a Typer app of its commands."""
     from doseflow.cli import (
         analyze_cmd,
+        audit_cmd,
         compare_cmd,
+        db_cmd,
         demo_cmd,
         designs_cmd,
         insilico_cmd,
         paths_cmd,
+        serve_cmd,
         simulate_cmd,
+        users_cmd,
     )
 
-    for module in (designs_cmd, simulate_cmd, compare_cmd, paths_cmd, insilico_cmd, analyze_cmd, demo_cmd):
+    for module in (designs_cmd, simulate_cmd, compare_cmd, paths_cmd, insilico_cmd, analyze_cmd, demo_cmd, serve_cmd,
+                   db_cmd, audit_cmd, users_cmd):
         app.add_typer(module.commands)
 
 

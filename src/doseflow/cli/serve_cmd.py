@@ -1,0 +1,41 @@
+"""``doseflow serve [--db URL] [--host H] [--port P] [--example gq1001]``: the conduct web service.
+
+Migrates the database to the newest schema first (as ``doseflow db upgrade`` does), then
+serves the pages and the JSON API until interrupted. With no ``--db`` the database is
+the SQLite file ``./doseflow.db`` (WAL mode); ``--db postgresql+psycopg://user@host/db``
+uses PostgreSQL. ``--example gq1001`` preloads the GQ1001 demonstration trial
+(:mod:`doseflow.service.example`). A database without users gets a hint to create the
+first administrator with ``doseflow users add``.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from doseflow.checks import check_int
+from doseflow.errors import InputError
+from doseflow.service.store.engine import DEFAULT_DB
+
+__all__ = ["commands", "serve_command"]
+
+#: The commands of this module, added to the application by :mod:`doseflow.cli.app`.
+commands = typer.Typer()
+
+
+@commands.command("serve")
+def serve_command(
+    db: str = typer.Option(DEFAULT_DB, "--db", help="Database URL: a SQLite file (default ./doseflow.db) or "
+                           "postgresql+psycopg://user:password@host/db."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    example: Optional[str] = typer.Option(None, "--example", help="Preload a demonstration trial: gq1001."),
+    secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Mark session cookies Secure (when the "
+                                        "service is reached over HTTPS, e.g. behind a reverse proxy)."),
+) -> None:
+    """Serve the conduct pages and JSON API (enrolment, DLTs, SRC decisions, audit trail)."""
+    from doseflow.service.server import run_server
+
+    check_int(port, "--port", minimum=1, maximum=65535, error=InputError)
+    run_server(db, host, port, example, secure_cookies, echo=typer.echo)

@@ -1,0 +1,124 @@
+"""Create a trial and change its design: frozen at the first enrolment, then versioned with a reason."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from doseflow.conduct.audit import AuditEvent
+from doseflow.conduct.records import Cohort
+from doseflow.conduct.trial import Trial, design_of
+from doseflow.core import Decision, DosePlan, TrialState
+from doseflow.errors import InputError
+
+__all__ = ["create_trial", "revise_design", "validate_design_spec", "cohort_from_decision"]
+
+
+def validate_design_spec(spec: Any, plan: DosePlan) -> dict:
+    """Return ``spec`` if the registry builds a design from it that can run on ``plan``.
+
+    The design is built (:func:`doseflow.designs.registry.build_design`, whose errors name
+    the option and value) and asked for its first decision on the empty trial, which checks
+    plan-dependent options (a start dose above the top level, a skeleton of the wrong length).
+    """
+    if not isinstance(spec, dict):
+        raise InputError("design", "a mapping such as {'design': '3+3'}", spec)
+    design = design_of(spec)
+    design.decide(TrialState(plan))
+    return spec
+
+
+def cohort_from_decision(number: int, decision: Decision) -> Cohort | None:
+    """The cohort a decision opens (None for a stop or a wait)."""
+    if decision.next_dose is None or not decision.cohort_size:
+        return None
+    return Cohort(number, decision.next_dose, decision.cohort_size, decision.role, decision.cohort_kind or "exact")
+
+
+def create_trial(
+    protocol_id: str,
+    title: str,
+    plan: DosePlan,
+    design_spec: dict,
+    dlt_window_days: float,
+    *,
+    actor: str,
+    at: str,
+    country: str = "USA",
+    treatment: str = "",
+) -> tuple[Trial, AuditEvent]:
+    """A new trial, its first cohort open at the design's start dose.
+
+    Parameters
+    ----------
+    protocol_id : str
+        Protocol identifier (1-40 characters).
+    title : str
+    plan : DosePlan
+    design_spec : dict
+        The design in registry form; validated against ``plan``.
+    dlt_window_days : float
+        DLT window in days, > 0 and at most 365.
+    actor, at : str
+        Who creates the trial and when (ISO 8601 with offset).
+    country : str
+        Default ISO 3166-1 alpha-3 country of subjects.
+    treatment : str
+        Treatment name for SDTM EX.EXTRT (default: the protocol id).
+
+    Raises
+    ------
+    InputError
+        Naming the field and value (an unknown design option, a window of 0 days, ...).
+    """
+    try:
+        window = float(dlt_window_days)
+    except (TypeError, ValueError):
+        window = math.nan
+    if isinstance(dlt_window_days, bool) or not (0 < window <= 365):
+        raise InputError("dlt_window_days", "a number of days in (0, 365]", dlt_window_days)
+    spec = validate_design_spec(design_spec, plan)
+    first = design_of(spec).decide(TrialState(plan))
+    trial = Trial(
+        protocol_id=protocol_id, title=str(title), design_spec=spec, dlt_window_days=window,
+        state=TrialState(plan), country=country, treatment=treatment or protocol_id,
+        cohort=cohort_from_decision(1, first),
+        versions=({"version": 1, "design_spec": spec, "at": at, "by": actor, "reason": "initial protocol"},),
+    )
+    event = AuditEvent(actor, at, "trial", protocol_id, "create", None, trial.to_dict())
+    return trial, event
+
+
+def revise_design(trial: Trial, design_spec: dict, *, reason: str, actor: str, at: str) -> tuple[Trial, AuditEvent]:
+    """Change the design; after the first enrolment this is a new protocol version and needs a reason.
+
+    Before any patient is enrolled the design is replaced in version 1 (the first cohort is
+    opened again from the new design). Once a patient is enrolled the design is frozen: a
+    change makes protocol version ``version + 1``, keeps the enrolled patients and the open
+    cohort, and requires ``reason``.
+
+    Raises
+    ------
+    InputError
+        For an invalid design, or a missing reason after the first enrolment.
+    """
+    spec = validate_design_spec(design_spec, trial.plan)
+    if spec == trial.design_spec:
+        raise InputError("design", "different from the current design", spec)
+    reason = (reason or "").strip()
+    frozen = trial.design_frozen
+    if frozen and not reason:
+        raise InputError("reason", "given: the design is frozen since the first enrolment, so a change is a new "
+                         "protocol version with its reason", reason)
+    if trial.status != "open":
+        raise InputError("design", "changed only while the trial is open", trial.status)
+    version = trial.version + 1 if frozen else trial.version
+    entry = {"version": version, "design_spec": spec, "at": at, "by": actor, "reason": reason or "before enrolment"}
+    versions = trial.versions + (entry,) if frozen else trial.versions[:-1] + (entry,)
+    cohort = trial.cohort
+    if not frozen:
+        cohort = cohort_from_decision(1, design_of(spec).decide(TrialState(trial.plan)))
+    new = trial.evolve(design_spec=spec, version=version, versions=versions, cohort=cohort)
+    before = {"version": trial.version, "design_spec": trial.design_spec}
+    after = {"version": version, "design_spec": spec}
+    return new, AuditEvent(actor, at, "design", trial.protocol_id, "revise", before, after, reason)

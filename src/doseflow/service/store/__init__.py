@@ -1,0 +1,1 @@
+"""The service's database: schema, engine (SQLite or PostgreSQL), hash-chained audit, trials and accounts."""
