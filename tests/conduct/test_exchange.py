@@ -46,11 +46,14 @@ def test_sdtm_of_a_live_trial_is_read_by_the_readout(tmp_path):
     assert frames["ex"]["EXSTDTC"].tolist() == ["2024-03-01", "2024-03-03", "2024-03-05"]
     assert frames["ae"]["AESTDY"].tolist() == [8.0, 2.0]  # onsets 9 and 5, enrolled on 2 and 4: SDTM days 8, 2
     paths = write_sdtm(trial, tmp_path)
-    assert sorted(p.name for p in paths) == ["ae.csv", "dm.csv", "ex.csv", "suppae.csv"]
+    assert sorted(p.name for p in paths) == ["ae.csv", "dm.csv", "ds.csv", "ex.csv", "suppae.csv"]
+    assert frames["ds"]["USUBJID"].tolist() == ["LIVE-1-P1", "LIVE-1-P3"]  # windows closed on days 21 and 25
     sdtm = read_sdtm(tmp_path)
-    assert sorted(sdtm.datasets) == ["ae", "dm", "ex", "suppae"]
+    assert sorted(sdtm.datasets) == ["ae", "dm", "ds", "ex", "suppae"]
     assert sdtm.datasets["dm"]["SEX"].tolist() == ["F", "M", "F"]
     readout = run_readout(tmp_path)  # what `doseflow analyze` runs on the folder
     dlt = next(item.result for item in readout.items if item.name == "safety_dlt")
-    assert dlt.recorded and dlt.levels[["n", "n_dlt"]].values.tolist() == [[3, 1]]
-    assert dlt.levels["events"].tolist() == ["THROMBOCYTOPENIA (grade 4)"]
+    # level 1 and the pooled row: all three DLT-evaluable (P2 had a DLT, P1 and P3 completed the
+    # window: the DS milestones), one DLT
+    assert dlt.recorded and dlt.levels[["n", "n_dlt"]].values.tolist() == [[3, 1], [3, 1]]
+    assert dlt.levels["events"].tolist()[0] == "THROMBOCYTOPENIA (grade 4)"

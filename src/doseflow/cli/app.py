@@ -7,6 +7,8 @@ option and the value on standard error and exits with status 2, never a tracebac
 
 from __future__ import annotations
 
+import functools
+
 import typer
 
 from doseflow import __version__
@@ -36,8 +38,9 @@ def _root(
     """Design, simulate and read out first-in-human dose-escalation trials."""
 
 
+@functools.cache
 def _register() -> None:
-    """Add the commands: each module of one user task holds a Typer app of its commands."""
+    """Add the commands, once: each module of one user task holds a Typer app of its commands."""
     from doseflow.cli import (
         analyze_cmd,
         audit_cmd,

@@ -1,4 +1,4 @@
-"""A live trial's subjects, first doses and toxicities as SDTM DM, EX, AE and SUPPAE (DLT flags).
+"""A live trial's subjects, first doses and toxicities as SDTM DM, EX, AE, SUPPAE (DLT flags) and DS.
 
 The frames follow SDTMIG v3.4 and are written by :func:`doseflow.cdisc.write.write_domain`
 (validated against doseflow's specifications first), so ``doseflow analyze`` reads a live
@@ -10,7 +10,9 @@ enrolment) is RFSTDTC of the first patient, and SDTM study days count from each 
 first dose (day 1, no day 0: SDTMIG 4.4.4). One EX record per patient: the dose of the
 DLT-window cycle at the enrolment date. One AE record per toxicity assessment, AEREL
 "RELATED" (the DLT-window form records treatment-related toxicities), AETOXGR the CTCAE
-grade.
+grade. A patient followed to the end of the DLT window without a DLT gets a DS protocol
+milestone (DSCAT "PROTOCOL MILESTONE", :data:`DLT_WINDOW_COMPLETED`) on the day the window was
+closed, which tells the readout the patient was DLT-evaluable.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from doseflow.cdisc.write import write_domain
 from doseflow.conduct.calendar import compute_date
 from doseflow.conduct.trial import Trial
 
-__all__ = ["derive_sdtm", "write_sdtm"]
+__all__ = ["DLT_WINDOW_COMPLETED", "derive_sdtm", "write_sdtm"]
 
 
 _COLUMNS = {
@@ -32,7 +34,10 @@ _COLUMNS = {
     "ex": ["STUDYID", "DOMAIN", "USUBJID", "EXSEQ", "EXTRT", "EXDOSE", "EXDOSU", "EXSTDTC", "EXSTDY"],
     "ae": ["STUDYID", "DOMAIN", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEREL", "AETOXGR", "AESTDTC", "AESTDY"],
     "suppae": ["STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL", "QORIG", "QEVAL"],
+    "ds": ["STUDYID", "DOMAIN", "USUBJID", "DSSEQ", "DSTERM", "DSDECOD", "DSCAT", "DSSTDTC", "DSSTDY"],
 }
+#: The protocol milestone written when a patient's DLT window has been followed to its end.
+DLT_WINDOW_COMPLETED = "DLT EVALUATION PERIOD COMPLETED"
 
 
 def _dtc(trial: Trial, day: float) -> str:
@@ -71,21 +76,32 @@ def derive_sdtm(trial: Trial) -> dict[str, pd.DataFrame]:
         supp_rows.append({"STUDYID": study, "RDOMAIN": "AE", "USUBJID": usubjid, "IDVAR": "AESEQ",
                           "IDVARVAL": str(seq[usubjid]), "QNAM": "AEDLT", "QLABEL": "Dose-Limiting Toxicity",
                           "QVAL": "Y" if a.dlt else "N", "QORIG": "ASSIGNED", "QEVAL": "INVESTIGATOR"})
+    ds_rows = []
+    for s in trial.subjects:
+        r = records[s.patient_id]
+        if r.dlt is False and r.followup_day is not None and r.followup_day >= trial.dlt_window_days:
+            day = r.enrolled_day + r.followup_day
+            ds_rows.append({"STUDYID": study, "DOMAIN": "DS", "USUBJID": f"{study}-{s.patient_id}", "DSSEQ": 1.0,
+                            "DSTERM": DLT_WINDOW_COMPLETED, "DSDECOD": DLT_WINDOW_COMPLETED,
+                            "DSCAT": "PROTOCOL MILESTONE", "DSSTDTC": _dtc(trial, day),
+                            "DSSTDY": float(r.followup_day + 1)})
     return {name: pd.DataFrame(rows, columns=_COLUMNS[name])
-            for name, rows in (("dm", dm_rows), ("ex", ex_rows), ("ae", ae_rows), ("suppae", supp_rows))}
+            for name, rows in (("dm", dm_rows), ("ex", ex_rows), ("ae", ae_rows), ("suppae", supp_rows),
+                               ("ds", ds_rows))}
 
 
 def write_sdtm(trial: Trial, folder: str | Path, fmt: str = "csv") -> list[Path]:
     """Write the trial's DM, EX, AE and SUPPAE into ``folder`` (``dm.csv``, ...); returns the paths.
 
-    AE and SUPPAE are written only when there is at least one assessment (an AE file with
-    no record would say nothing a missing one does not).
+    AE and SUPPAE are written only when there is at least one assessment, DS only when a DLT
+    window has been followed to its end (an empty file would say nothing a missing one does
+    not).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in derive_sdtm(trial).items():
-        if frame.empty and name in ("ae", "suppae"):
+        if frame.empty and name in ("ae", "suppae", "ds"):
             continue
         written.append(write_domain(frame, folder / f"{name}.{fmt}", domain=name.upper()))
     return written

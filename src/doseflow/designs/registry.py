@@ -140,7 +140,7 @@ def build_design(spec: Mapping[str, Any], where: str = "design") -> Any:
     """
     if not isinstance(spec, Mapping) or "design" not in spec:
         raise ConfigError(where, "a mapping with a 'design' key naming the design", spec)
-    cls = _lookup(spec["design"], f"{where} design")
+    cls = _lookup(spec["design"], where if where.endswith("design") else f"{where} design")
     specs = {s.name: s for s in options_of(cls)}
     kwargs: dict[str, Any] = {}
     for key, value in spec.items():

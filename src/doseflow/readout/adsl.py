@@ -271,15 +271,15 @@ def derive_adsl(
 
 
 def derive_last_alive_date(adsl: pd.DataFrame, *, ae: pd.DataFrame | None = None,
-                           lb: pd.DataFrame | None = None) -> pd.DataFrame:
+                           lb: pd.DataFrame | None = None, ds: pd.DataFrame | None = None) -> pd.DataFrame:
     """Add LSTALVDT, the last date each treated subject was known alive, to ADSL.
 
     Parameters
     ----------
     adsl : pandas.DataFrame
         From :func:`derive_adsl` (USUBJID, TRTEDT).
-    ae, lb : pandas.DataFrame, optional
-        SDTM AE (AESTDTC, AEENDTC) and LB (LBDTC) when the folder has them.
+    ae, lb, ds : pandas.DataFrame, optional
+        SDTM AE (AESTDTC, AEENDTC), LB (LBDTC) and DS (DSSTDTC) when the folder has them.
 
     Returns
     -------
@@ -290,7 +290,10 @@ def derive_last_alive_date(adsl: pd.DataFrame, *, ae: pd.DataFrame | None = None
     -----
     The latest of the AE start and end dates, the LB dates and the last dose date TRTEDT
     (admiral's ADSL template ``ad_adsl.R``, ``derive_vars_extreme_event`` for LSTALVDT; a
-    partial date is completed to the first day of its period, ``highest_imputation = "M"``).
+    partial date is completed to the first day of its period, ``highest_imputation = "M"``),
+    and the dates of disposition records other than death (a protocol milestone such as the
+    end of the DLT evaluation period, which a live trial's export records: the subject was
+    seen alive then).
     The DLT table uses it to tell who was followed to the end of the DLT window.
 
     Examples
@@ -303,7 +306,9 @@ def derive_last_alive_date(adsl: pd.DataFrame, *, ae: pd.DataFrame | None = None
     validate_columns(adsl, "adsl", ("USUBJID", "TRTEDT"))
     ids = adsl["USUBJID"].astype(str)
     parts = [pd.Series(calendar_date(adsl["TRTEDT"]).to_numpy(), index=ids.to_numpy())]
-    for frame, name, columns in ((ae, "ae", ("AESTDTC", "AEENDTC")), (lb, "lb", ("LBDTC",))):
+    if ds is not None and {"DSDECOD", "DSSTDTC"} <= set(ds.columns):
+        ds = ds[upper_text(ds["DSDECOD"]) != "DEATH"]
+    for frame, name, columns in ((ae, "ae", ("AESTDTC", "AEENDTC")), (lb, "lb", ("LBDTC",)), (ds, "ds", ("DSSTDTC",))):
         if frame is None:
             continue
         for col in columns:

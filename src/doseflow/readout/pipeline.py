@@ -198,7 +198,7 @@ def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
         inputs["subjects"] = f"SDTM DM, EX ({_file(data, 'dm')}, {_file(data, 'ex')})"
     notes.extend(adsl.attrs.get("notes", []))
     if "LSTALVDT" not in adsl.columns:
-        adsl = derive_last_alive_date(adsl, ae=optional.get("ae"), lb=optional["lb"])
+        adsl = derive_last_alive_date(adsl, ae=optional.get("ae"), lb=optional["lb"], ds=data.domain("ds"))
     step(2)
     add("population_characteristics",
         summarise_population(adsl, cycle_length_days=cfg.population.cycle_length_days,
