@@ -253,4 +253,5 @@ def test_export_bundle_contents(world):
     names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     assert names == {"trial.json", "patients.csv", "assessments.csv", "decisions.csv", "audit.csv"}
     sdtm = zipfile.ZipFile(io.BytesIO(client.get(f"/api/trials/{tid}/export/sdtm").content)).namelist()
-    assert sorted(sdtm) == ["dm.csv", "ex.csv"]  # no toxicity recorded: no AE file
+    # no toxicity recorded: no AE file; the windows followed to their end: DS milestones
+    assert sorted(sdtm) == ["dm.csv", "ds.csv", "ex.csv"]
