@@ -70,8 +70,9 @@ class BLRMPosterior:
     log_evidence : numpy.ndarray, shape (trials,)
         Log marginal likelihood of the data.
     quadrature_error : numpy.ndarray, shape (trials,)
-        Error estimate of the lattice integration (see
-        :class:`~doseflow.designs.model_based.posterior_lattice.LatticeGroup`).
+        Conservative bound on the quadrature error (relative; see
+        :class:`~doseflow.designs.model_based.posterior_lattice.LatticeGroup`): below
+        1e-5 with the default tolerance, the error itself being about its square.
     """
 
     parameter_mean: np.ndarray
@@ -88,6 +89,8 @@ class BLRMPosterior:
 
 #: Stretch of the lattice coordinates of (log alpha, log beta) (see ``lattice.AxisMap``).
 STRETCH = 0.5
+#: Tolerance of the lattices when quantiles are asked for (see ``compute_blrm_posterior``).
+QUANTILE_TOLERANCE = 1e-14
 
 
 def _slope(axes: Sequence[np.ndarray], covariate: np.ndarray) -> np.ndarray:
@@ -142,7 +145,7 @@ def compute_blrm_posterior(
     *,
     interval_bounds: Sequence[float] = DEFAULT_INTERVAL_BOUNDS,
     quantiles: Sequence[float] = (),
-    tolerance: float = 1e-8,
+    tolerance: float = 1e-10,
 ) -> BLRMPosterior:
     """Posterior of the BLRM for many trials at once (Neuenschwander et al. 2008).
 
@@ -159,11 +162,13 @@ def compute_blrm_posterior(
     interval_bounds : sequence of float in (0, 1), increasing, default (0.16, 0.33)
         Cut-offs of the toxicity intervals.
     quantiles : sequence of float in (0, 1), default none
-        Probabilities of the posterior quantiles of ``p_d`` to compute. They cost about
-        ``levels x len(quantiles) x 6`` passes over the lattice per trial: meant for
-        reporting a trial, not for simulation.
-    tolerance : float, default 1e-8
-        Largest accepted estimate of the quadrature error (relative; see
+        Probabilities of the posterior quantiles of ``p_d`` to compute. The lattices are
+        then refined to a tolerance of 1e-14 (the quantiles solve the sinc CDF at points
+        the error control does not check), and each quantile costs a few passes over the
+        lattice per trial and level: meant for reporting a trial, not for simulation.
+    tolerance : float, default 1e-10
+        Accuracy asked of the quadrature: a trial is accepted when the square of its
+        spacing-``h``-versus-``2h`` difference is below it (see
         :class:`~doseflow.designs.model_based.posterior_lattice.LatticeGroup`).
 
     Returns
@@ -217,7 +222,10 @@ def compute_blrm_posterior(
         return (limit[None, None, :] - _slope(axes, covariate)[:, :, None]).reshape(len(axes[1]), -1)
 
     maps = [AxisMap(c, s, STRETCH) for c, s in zip(prior.mean, prior.sd)]
-    groups = integrate_on_lattices(table, design, maps, bounds=bounds, tolerance=tolerance)
+    # Quantiles solve the sinc CDF at points the error control does not check: they are
+    # computed on lattices refined well beyond the tolerance.
+    accuracy = min(tolerance, QUANTILE_TOLERANCE) if levels_q.size else tolerance
+    groups = integrate_on_lattices(table, design, maps, bounds=bounds, tolerance=accuracy)
     parameter_mean = np.empty((trials, 2))
     parameter_covariance = np.empty((trials, 2, 2))
     toxicity_mean = np.empty((trials, levels))

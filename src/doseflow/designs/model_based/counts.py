@@ -152,7 +152,12 @@ def compute_outcome_counts(level: object, dlt: object, weight: object, levels: i
     w = _as_2d(weight, "weight", lv.shape[1]).astype(float)
     if tox.shape != lv.shape or w.shape != lv.shape:
         raise InputError("dlt, weight", f"arrays of the same shape as level {lv.shape}", (tox.shape, w.shape))
-    tox = _whole(tox, "dlt", 0).astype(bool)
+    if tox.dtype != bool:
+        bad_tox = ~np.isin(tox, (0, 1))
+        if bad_tox.any():
+            i, j = np.argwhere(bad_tox)[0]
+            raise InputError(f"dlt[{i}, {j}] (trial row {i}, patient column {j})", "0 or 1 (or a bool)", tox[i, j].item())
+    tox = tox.astype(bool)
     bad = ~np.isfinite(w) | (w < 0) | (w > 1)
     if bad.any():
         i, j = np.argwhere(bad)[0]

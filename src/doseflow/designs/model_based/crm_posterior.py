@@ -81,9 +81,9 @@ class CRMPosterior:
     log_evidence : numpy.ndarray, shape (trials,)
         Log marginal likelihood ``log int L(beta) N(beta; 0, sigma^2) dbeta``.
     quadrature_error : numpy.ndarray, shape (trials,)
-        Error estimate of the lattice integration (see
-        :class:`~doseflow.designs.model_based.posterior_lattice.LatticeGroup`); below 1e-10 unless
-        the posterior is pathological.
+        Conservative bound on the quadrature error (relative; see
+        :class:`~doseflow.designs.model_based.posterior_lattice.LatticeGroup`): below
+        1e-5 with the default tolerance, the error itself being about its square.
     """
 
     beta_mean: np.ndarray
@@ -193,7 +193,8 @@ def compute_crm_posterior(
     toxicity_thresholds : sequence of float in (0, 1)
         Thresholds ``t`` of ``P(p_d > t | data)``.
     tolerance : float, default 1e-10
-        Largest accepted estimate of the quadrature error (relative; see
+        Accuracy asked of the quadrature: a trial is accepted when the square of its
+        spacing-``h``-versus-``2h`` difference is below it (see
         :class:`~doseflow.designs.model_based.posterior_lattice.LatticeGroup`).
 
     Returns
