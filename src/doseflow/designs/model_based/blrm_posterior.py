@@ -146,6 +146,7 @@ def compute_blrm_posterior(
     interval_bounds: Sequence[float] = DEFAULT_INTERVAL_BOUNDS,
     quantiles: Sequence[float] = (),
     tolerance: float = 1e-10,
+    lattice_cache: dict | None = None,
 ) -> BLRMPosterior:
     """Posterior of the BLRM for many trials at once (Neuenschwander et al. 2008).
 
@@ -170,6 +171,9 @@ def compute_blrm_posterior(
         Accuracy asked of the quadrature: a trial is accepted when the square of its
         spacing-``h``-versus-``2h`` difference is below it (see
         :class:`~doseflow.designs.model_based.posterior_lattice.LatticeGroup`).
+    lattice_cache : dict, optional
+        A dict kept by the caller between calls (e.g. one per simulation run) in which
+        tabulated lattices are reused; the results are the same with or without it.
 
     Returns
     -------
@@ -225,7 +229,15 @@ def compute_blrm_posterior(
     # Quantiles solve the sinc CDF at points the error control does not check: they are
     # computed on lattices refined well beyond the tolerance.
     accuracy = min(tolerance, QUANTILE_TOLERANCE) if levels_q.size else tolerance
-    groups = integrate_on_lattices(table, design, maps, bounds=bounds, tolerance=accuracy)
+    groups = integrate_on_lattices(
+        table,
+        design,
+        maps,
+        bounds=bounds,
+        tolerance=accuracy,
+        cache=lattice_cache,
+        cache_key=("blrm", tuple(covariate.tolist()), prior, tuple(cuts.tolist())),
+    )
     parameter_mean = np.empty((trials, 2))
     parameter_covariance = np.empty((trials, 2, 2))
     toxicity_mean = np.empty((trials, levels))

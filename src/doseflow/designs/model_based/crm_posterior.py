@@ -164,6 +164,7 @@ def compute_crm_posterior(
     credible_intervals: bool = True,
     toxicity_thresholds: Sequence[float] = (),
     tolerance: float = 1e-10,
+    lattice_cache: dict | None = None,
 ) -> CRMPosterior:
     """Posterior of the CRM (or TITE-CRM) for many trials at once.
 
@@ -196,6 +197,9 @@ def compute_crm_posterior(
         Accuracy asked of the quadrature: a trial is accepted when the square of its
         spacing-``h``-versus-``2h`` difference is below it (see
         :class:`~doseflow.designs.model_based.posterior_lattice.LatticeGroup`).
+    lattice_cache : dict, optional
+        A dict kept by the caller between calls (e.g. one per simulation run) in which
+        tabulated lattices are reused; the results are the same with or without it.
 
     Returns
     -------
@@ -270,6 +274,8 @@ def compute_crm_posterior(
         bounds=(lambda axes: cuts.ravel()) if thresholds else None,
         extra=None if pending is None else pending_term,
         tolerance=tolerance,
+        cache=lattice_cache,
+        cache_key=("crm", model, intercept, sd, tuple(labels.tolist()), thresholds),
     )
 
     beta_mean = np.empty(trials)

@@ -42,7 +42,7 @@ Stenger F (1993). *Numerical Methods Based on Sinc and Analytic Functions*. Spri
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,8 +61,10 @@ BLOCK = 4
 WINDOW_QUANTUM = 0.25
 #: Largest number of nodes per axis of a window (a trial needing more keeps its error).
 MAX_NODES_PER_AXIS = {1: 1 << 16, 2: 512}
-#: Trials whose windows' union exceeds this many nodes get lattices of their own window.
-MAX_SHARED_NODES = 1 << 18
+#: Lattices are tabulated in tiles of this many nodes per axis (one parameter, two).
+TILE = {1: 256, 2: 32}
+#: Largest number of tiles kept in a tile dict (the caller's cache, or one call's).
+CACHE_SIZE = 512
 #: Trials of one spacing are computed this many at a time, on the union of their windows.
 ROWS_PER_BLOCK = 64
 #: Rounds of refinement (finer spacing or wider window) before giving up on a trial.
@@ -198,7 +200,11 @@ def _sinc_cdf(maps: Sequence[AxisMap], nodes: Sequence[np.ndarray], bounds: np.n
 def _tabulate(
     table: Table, bounds: Bounds | None, maps: Sequence[AxisMap], nodes: Sequence[np.ndarray]
 ) -> Lattice:
-    """Tabulate the caller's columns, the log Jacobian and the integral basis on a lattice."""
+    """Tabulate the caller's columns, the log Jacobian and the integral basis on a lattice.
+
+    Parameter values in the basis are centred on the maps' centres (the prior means), so
+    that tiles tabulated separately fit together.
+    """
     dim = len(maps)
     axes = tuple(m.to_parameter(z) for m, z in zip(maps, nodes))
     spacing = tuple(float(z[1] - z[0]) if z.size > 1 else 1.0 for z in nodes)
@@ -208,7 +214,7 @@ def _tabulate(
         for d, (m, z) in enumerate(zip(maps, nodes))
     )
     columns = np.concatenate([columns, np.broadcast_to(jacobian, columns.shape[:-1])[..., None]], axis=-1)
-    center = np.array([0.5 * (x[0] + x[-1]) for x in axes])
+    center = np.array([m.center for m in maps])
     grids = np.meshgrid(*[x - c for x, c in zip(axes, center)], indexing="ij")
     parts = [np.ones(grids[0].shape), *grids]
     parts += [grids[d] * grids[e] for d in range(dim) for e in range(d, dim)]
@@ -224,6 +230,76 @@ def _tabulate(
         basis_half = np.concatenate([basis, _sinc_cdf(maps, nodes, limits, 2.0 * spacing[0])], axis=-1)
         basis = np.concatenate([basis, _sinc_cdf(maps, nodes, limits, spacing[0])], axis=-1)
     return Lattice(tuple(maps), spacing, tuple(nodes), axes, columns, basis, basis_half, center, n_functions)
+
+
+def _tile(
+    tiles: dict, key: tuple, table: Table, bounds: Bounds | None, maps: Sequence[AxisMap], nodes: Sequence[np.ndarray]
+) -> Lattice:
+    """The tile of lattice ``key``, tabulated once per ``tiles`` dict (oldest dropped)."""
+    if key not in tiles:
+        while len(tiles) >= CACHE_SIZE:
+            tiles.pop(next(iter(tiles)))
+        tiles[key] = _tabulate(table, bounds, maps, nodes)
+    return tiles[key]
+
+
+def _assemble(
+    tiles: dict,
+    cache_key: Hashable,
+    table: Table,
+    bounds: Bounds | None,
+    maps: Sequence[AxisMap],
+    level: np.ndarray,
+    first: np.ndarray,
+    last: np.ndarray,
+) -> tuple[Lattice, tuple[slice, ...]]:
+    """A lattice covering node indices [first, last] (per axis), put together from tiles.
+
+    Tiles are blocks of ``TILE[dim]`` nodes per axis of the lattice of spacing level
+    ``level``; each is tabulated once per ``tiles`` dict, so blocks of trials, refinement
+    rounds and (with the caller's cache) later calls share the work. Returns the lattice
+    of [first, last] and its window (all of it).
+    """
+    dim = len(maps)
+    size = TILE[dim]
+    h = _spacing(level)
+    low, high = first // size, last // size
+    pieces = np.empty(tuple(high - low + 1), dtype=object)
+    crops = np.empty(pieces.shape, dtype=object)
+    for index in np.ndindex(*pieces.shape):
+        at = low + np.array(index)
+        nodes = [np.arange(at[d] * size, (at[d] + 1) * size) * h[d] for d in range(dim)]
+        pieces[index] = _tile(tiles, (cache_key, *level.tolist(), *at.tolist()), table, bounds, maps, nodes)
+        # The part of the tile inside [first, last]: joined, the parts make the lattice.
+        crops[index] = tuple(
+            slice(max(first[d] - at[d] * size, 0), min(last[d] - at[d] * size, size - 1) + 1) for d in range(dim)
+        )
+    one = pieces.flat[0]
+
+    def join(name: str) -> np.ndarray:
+        if dim == 1:
+            return np.concatenate([getattr(t, name)[c] for t, c in zip(pieces, crops)])
+        return np.concatenate(
+            [
+                np.concatenate([getattr(t, name)[c] for t, c in zip(row, crop_row)], axis=1)
+                for row, crop_row in zip(pieces, crops)
+            ],
+            axis=0,
+        )
+
+    nodes = tuple(np.arange(first[d], last[d] + 1) * h[d] for d in range(dim))
+    lattice = Lattice(
+        one.maps,
+        one.spacing,
+        nodes,
+        tuple(m.to_parameter(z) for m, z in zip(maps, nodes)),
+        join("columns"),
+        join("basis"),
+        join("basis_half"),
+        one.center,
+        one.n_functions,
+    )
+    return lattice, tuple(slice(None) for _ in range(dim))
 
 
 def _log_posterior(design: np.ndarray, extra: Extra | None, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
@@ -396,6 +472,8 @@ def integrate_on_lattices(
     extra: Extra | None = None,
     reach: Sequence[float] | None = None,
     tolerance: float = 1e-10,
+    cache: dict | None = None,
+    cache_key: Hashable = None,
 ) -> list[LatticeGroup]:
     """Integrate the posteriors of many trials on adaptive lattices (see module docstring).
 
@@ -426,6 +504,13 @@ def integrate_on_lattices(
         ``8 + 6 / scale`` by default. Fine lattices extend beyond it when the mass does.
     tolerance : float, default 1e-10
         A trial is accepted when ``E^2`` is below it (``E`` as in ``LatticeGroup.error``).
+    cache : dict, optional
+        Tabulated lattices kept between calls (at most ``CACHE_SIZE``, oldest dropped),
+        for simulations that call with the same model many times; results are the same
+        with or without it.
+    cache_key : hashable
+        Identifies the model (``table``, ``bounds``, ``maps``) in ``cache``; required with
+        a cache shared by different models.
 
     Returns
     -------
@@ -448,6 +533,7 @@ def integrate_on_lattices(
     level = np.maximum(0, np.ceil(2.0 * np.log2(NODES_PER_SCALE / scale))).astype(np.int64)
     first, last = _window(lo, hi, level)
     groups: list[LatticeGroup] = []
+    tiles = {} if cache is None else cache
     todo = np.arange(trials)
     for round_ in range(MAX_ROUNDS + 1):
         retry = []
@@ -455,21 +541,12 @@ def integrate_on_lattices(
             members = todo[same_level]
             k = level[members[0]]
             h = _spacing(k)
-            start, stop = first[members].min(axis=0), last[members].max(axis=0)
-            shared = None
-            if np.prod(stop - start + 1) <= MAX_SHARED_NODES:
-                shared = _tabulate(table, bounds, maps, [np.arange(start[d], stop[d] + 1) * h[d] for d in range(dim)])
             # Trials sorted by window, taken ROWS_PER_BLOCK at a time on the union of windows.
             order = members[np.lexsort(np.concatenate([first[members], last[members]], axis=1).T[::-1])]
             for begin in range(0, order.size, ROWS_PER_BLOCK):
                 block = order[begin : begin + ROWS_PER_BLOCK]
                 f, l_ = first[block].min(axis=0), last[block].max(axis=0)
-                if shared is None:
-                    lattice = _tabulate(table, bounds, maps, [np.arange(f[d], l_[d] + 1) * h[d] for d in range(dim)])
-                    window = tuple(slice(None) for _ in range(dim))
-                else:
-                    lattice = shared
-                    window = tuple(slice(f[d] - start[d], l_[d] - start[d] + 1) for d in range(dim))
+                lattice, window = _assemble(tiles, cache_key, table, bounds, maps, k, f, l_)
                 for part in _chunks(block.size, int(np.prod(l_ - f + 1))):
                     rows = block[part]
                     weights, log_norm, mean, cov, further, difference, edge = _evaluate(
