@@ -91,7 +91,10 @@ def gl_reference(n, y, prior, dref=8.0, cuts=(0.16, 0.33), quantile_levels=(), q
     intervals = np.diff(np.concatenate([np.zeros((6, 1)), cdf, np.ones((6, 1))], axis=1), axis=1)
     quantiles = np.array(
         [
-            [brentq(lambda q, d=d, u=u: below(d, logit(q)) - u, 1e-12, 1 - 1e-12, xtol=1e-15, rtol=1e-14) for u in quantile_levels]
+            [
+                brentq(lambda q, d=d, u=u: below(d, logit(q)) - u, 1e-12, 1 - 1e-12, xtol=1e-15, rtol=1e-14)
+                for u in quantile_levels
+            ]
             for d in quantile_doses
         ]
     ).reshape(len(quantile_doses), len(quantile_levels))

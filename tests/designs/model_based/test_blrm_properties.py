@@ -140,7 +140,11 @@ def test_ewoc_batched_rows_are_trials_and_none_admissible_is_minus_one():
     [
         (lambda: compute_blrm_posterior([2, 1], 1, [0, 0], [0, 0], PRIOR), ConfigError, "doses"),
         (lambda: compute_blrm_posterior(DOSES, 0, [0] * 6, [0] * 6, PRIOR), ConfigError, "reference_dose"),
-        (lambda: compute_blrm_posterior(DOSES, 8, [0] * 6, [0] * 6, PRIOR, interval_bounds=(0.33, 0.16)), ConfigError, "interval_bounds"),
+        (
+            lambda: compute_blrm_posterior(DOSES, 8, [0] * 6, [0] * 6, PRIOR, interval_bounds=(0.33, 0.16)),
+            ConfigError,
+            "interval_bounds",
+        ),
         (lambda: BLRMPrior(0.0, 0.0, 1.0, 1.0, 1.0), ConfigError, "correlation"),
         (lambda: BLRMPrior(0.0, 0.0, -1.0, 1.0), ConfigError, "sd_log_alpha"),
         (lambda: compute_blrm_prior_from_guesses([10, 80], [0.3, 0.05], 80), ConfigError, "probabilities"),

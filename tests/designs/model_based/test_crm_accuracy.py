@@ -64,9 +64,10 @@ def quad_reference(skeleton, n, y, model, sd, pending=(), intercept=3.0, thresho
     z = integral(lambda b: 1.0)
     mean = mode + integral(lambda b: b - mode, 1e-14 * z) / z
     variance = integral(lambda b: (b - mean) ** 2) / z
-    p_mean = np.array(
-        [integral(lambda b, d=d: math.exp(_log_probabilities(b, skeleton, model, intercept)[0][d])) / z for d in range(skeleton.size)]
-    )
+    def p_at(b, d):
+        return math.exp(_log_probabilities(b, skeleton, model, intercept)[0][d])
+
+    p_mean = np.array([integral(lambda b, d=d: p_at(b, d)) / z for d in range(skeleton.size)])
 
     def cdf_split(c):
         if c <= lo:

@@ -12,7 +12,9 @@ from doseflow.errors import ConfigError
 
 
 @pytest.mark.parametrize("model", ["empiric", "logistic"])
-@pytest.mark.parametrize(("halfwidth", "target", "mtd", "levels"), [(0.05, 0.3, 3, 6), (0.04, 0.2, 1, 5), (0.08, 0.25, 5, 5)])
+@pytest.mark.parametrize(
+    ("halfwidth", "target", "mtd", "levels"), [(0.05, 0.3, 3, 6), (0.04, 0.2, 1, 5), (0.08, 0.25, 5, 5)]
+)
 def test_indifference_interval_at_every_switch(model, halfwidth, target, mtd, levels):
     """Where the CRM switches from level k to k+1 the curves sit at target -+ halfwidth."""
     skeleton = compute_crm_skeleton(halfwidth, target, mtd, levels, model=model)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit, logit
 from scipy.stats import norm
 
 from doseflow.checks import check_probability
@@ -133,7 +134,7 @@ def _toxicity_quantiles(group: LatticeGroup, covariate: np.ndarray, levels_q: np
     lower = np.full(target.shape, flat_eta.min() - 1.0)
     upper = np.full(target.shape, flat_eta.max() + 1.0)
     y = solve_increasing(cdf, target, lower, upper, np.clip(start, lower, upper))
-    return (1.0 / (1.0 + np.exp(-y))).reshape(r, levels, k)
+    return expit(y).reshape(r, levels, k)
 
 
 def compute_blrm_posterior(
@@ -222,7 +223,7 @@ def compute_blrm_posterior(
 
     def bounds(axes: Sequence[np.ndarray]) -> np.ndarray:
         # p_d < c exactly when log alpha < logit(c) - beta log(d / d_ref): (g_b, levels * cuts).
-        limit = np.log(cuts) - np.log1p(-cuts)
+        limit = logit(cuts)
         return (limit[None, None, :] - _slope(axes, covariate)[:, :, None]).reshape(len(axes[1]), -1)
 
     maps = [AxisMap(c, s, STRETCH) for c, s in zip(prior.mean, prior.sd)]

@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.special import logit
 
 from doseflow.checks import check_probability, check_real
 from doseflow.designs.model_based.blrm_model import BLRMPrior
@@ -24,10 +25,6 @@ from doseflow.designs.model_based.blrm_posterior import compute_blrm_posterior
 from doseflow.errors import ConfigError
 
 __all__ = ["compute_blrm_prior_effective_sample_size", "compute_blrm_prior_from_guesses"]
-
-
-def _logit(p: float) -> float:
-    return math.log(p) - math.log1p(-p)
 
 
 def compute_blrm_prior_from_guesses(
@@ -86,9 +83,9 @@ def compute_blrm_prior_from_guesses(
     if not q1 < q2:
         raise ConfigError("probabilities", "DLT probabilities increasing with dose", list(probabilities))
     s1, s2 = math.log(d1 / ref), math.log(d2 / ref)
-    slope = (_logit(q2) - _logit(q1)) / (s2 - s1)
+    slope = (logit(q2) - logit(q1)) / (s2 - s1)
     return BLRMPrior(
-        mean_log_alpha=_logit(q1) - slope * s1,
+        mean_log_alpha=logit(q1) - slope * s1,
         mean_log_beta=math.log(slope),
         sd_log_alpha=sd_log_alpha,
         sd_log_beta=sd_log_beta,

@@ -48,7 +48,8 @@ def _whole(a: np.ndarray, name: str, minimum: int) -> np.ndarray:
     bad = ~np.isfinite(a) | (a != np.round(a)) | (a < minimum) if a.size else np.zeros(a.shape, bool)
     if bad.any():
         i, d = np.argwhere(bad)[0]
-        raise InputError(f"{name}[{i}, {d}] (trial row {i}, level {d + 1})", f"a whole number >= {minimum}", a[i, d].item())
+        where = f"{name}[{i}, {d}] (trial row {i}, level {d + 1})"
+        raise InputError(where, f"a whole number >= {minimum}", a[i, d].item())
     return a.astype(np.int64)
 
 
@@ -104,7 +105,8 @@ def validate_pending(level: object, weight: object, trials: int, levels: int) ->
     lv = _as_2d(level, "pending_level", None)
     w = _as_2d(weight, "pending_weight", None).astype(float) if np.size(weight) else np.zeros(lv.shape)
     if lv.shape != w.shape or lv.shape[0] != trials:
-        raise InputError("pending_weight", f"an array of the same shape as pending_level, {trials} rows", f"shape {w.shape}")
+        expected = f"an array of the same shape as pending_level, {trials} rows"
+        raise InputError("pending_weight", expected, f"shape {w.shape}")
     if lv.size and (not np.issubdtype(lv.dtype, np.integer) or lv.min() < 0 or lv.max() >= levels):
         if not np.issubdtype(lv.dtype, np.integer):
             raise InputError("pending_level", "0-based whole-number levels", lv.tolist())
@@ -156,7 +158,8 @@ def compute_outcome_counts(level: object, dlt: object, weight: object, levels: i
         bad_tox = ~np.isin(tox, (0, 1))
         if bad_tox.any():
             i, j = np.argwhere(bad_tox)[0]
-            raise InputError(f"dlt[{i}, {j}] (trial row {i}, patient column {j})", "0 or 1 (or a bool)", tox[i, j].item())
+            where = f"dlt[{i}, {j}] (trial row {i}, patient column {j})"
+            raise InputError(where, "0 or 1 (or a bool)", tox[i, j].item())
     tox = tox.astype(bool)
     bad = ~np.isfinite(w) | (w < 0) | (w > 1)
     if bad.any():

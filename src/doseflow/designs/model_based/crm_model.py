@@ -27,6 +27,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.special import logit
 
 from doseflow.checks import check_choice, check_real
 from doseflow.errors import ConfigError
@@ -118,9 +119,9 @@ def compute_crm_dose_labels(
     model, intercept = validate_crm_model(model, intercept)
     if model == "empiric":
         return x
-    labels = np.log(x) - np.log1p(-x) - intercept
+    labels = logit(x) - intercept
     if np.any(labels >= 0):
-        top = float(np.log(x[-1]) - np.log1p(-x[-1]))
+        top = float(logit(x[-1]))
         raise ConfigError(
             "intercept",
             f"a number greater than logit of the highest skeleton value ({top:.4g})",
@@ -228,7 +229,7 @@ def compute_crm_beta_at_toxicity(
     t = float(probability)
     if model == "empiric":
         return np.log(np.log(t) / np.log(labels))
-    gap = math.log(t) - math.log1p(-t) - intercept
+    gap = float(logit(t)) - intercept
     if gap >= 0:
         return np.full(labels.shape, -np.inf)
     return np.log(gap / labels)

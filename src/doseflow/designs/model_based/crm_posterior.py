@@ -356,7 +356,9 @@ def compute_crm_posterior_from_patients(
     labels = np.asarray(skeleton)
     lv = np.asarray(level)
     w = np.ones(lv.shape) if weight is None else weight
-    counts = compute_outcome_counts(lv[None, :], np.asarray(dlt)[None, :], np.asarray(w, dtype=float)[None, :], labels.size)
+    counts = compute_outcome_counts(
+        lv[None, :], np.asarray(dlt)[None, :], np.asarray(w, dtype=float)[None, :], labels.size
+    )
     return compute_crm_posterior(
         skeleton,
         counts.n,

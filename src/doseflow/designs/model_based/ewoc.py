@@ -68,15 +68,15 @@ def compute_ewoc_admissible(
         p = p[None]
     d = np.asarray(doses, dtype=float)
     if p.ndim != 3 or p.shape[2] != 3 or p.shape[1] != d.size:
-        raise InputError(
-            "interval_probabilities", f"an array of shape (trials, {d.size}, 3)", f"shape {np.shape(interval_probabilities)}"
-        )
+        shape = np.shape(interval_probabilities)
+        raise InputError("interval_probabilities", f"an array of shape (trials, {d.size}, 3)", f"shape {shape}")
     if not np.all(np.isfinite(d)) or np.any(d <= 0) or np.any(np.diff(d) <= 0):
         raise ConfigError("doses", "increasing positive dose amounts", list(doses))
     limit = check_probability(overdose_limit, "overdose_limit")
     top = np.broadcast_to(np.asarray(highest_tried), (p.shape[0],))
     if not np.issubdtype(top.dtype, np.integer) or top.min() < -1 or top.max() >= d.size:
-        raise InputError("highest_tried", f"0-based levels from -1 (none) to {d.size - 1}", np.asarray(highest_tried).tolist())
+        expected = f"0-based levels from -1 (none) to {d.size - 1}"
+        raise InputError("highest_tried", expected, np.asarray(highest_tried).tolist())
     admissible = p[:, :, 2] < limit
     if max_increase is not None:
         factor = check_real(max_increase, "max_increase", minimum=1.0)

@@ -11,12 +11,12 @@ product over nodes. In the lattice coordinates ``z`` of
 1. **Locate.** A coarse lattice over a wide box around the prior (49 nodes per axis for
    two parameters, 81 for one) gives each trial's maximum, the curvature along each axis
    there (second difference) and the box of nodes within ``e^-33`` of the maximum.
-2. **Integrate.** A fine lattice, spacing the curvature scale / 2.5 rounded down to the
+2. **Integrate.** A fine lattice, spacing the curvature scale / 3 rounded down to the
    ladder ``2^(-k/2)``, over that box (rounded out to blocks of at least 4 nodes and a
-   quarter unit of ``z``) carries the trapezoidal rule for expectations and the sinc indefinite
-   integral for cumulative probabilities. Trials with the same spacing share one
-   tabulated lattice (the union of their boxes) and are computed 64 at a time, sorted by
-   box, on the union of their boxes.
+   quarter unit of ``z``) carries the trapezoidal rule for expectations and the sinc
+   indefinite integral for cumulative probabilities. Its tables are put together from
+   tiles computed once (:mod:`~doseflow.designs.model_based.lattice_tables`); trials of
+   one spacing are computed 64 at a time, sorted by box, on the union of their boxes.
 3. **Check.** Every reported integral (normaliser, means and variances of the
    parameters, expectations and cumulative probabilities of the caller's functions) is
    recomputed on the sub-lattice of every second node along each axis. Both rules
@@ -43,13 +43,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from doseflow.designs.model_based.lattice import AxisMap, compute_sinc_cdf_weights
+from doseflow.designs.model_based.lattice import AxisMap
+from doseflow.designs.model_based.lattice_tables import (
+    Bounds,
+    Lattice,
+    Table,
+    compute_lattice,
+    compute_parity_layout,
+    compute_spacing,
+    compute_table,
+)
 
-__all__ = ["Lattice", "LatticeGroup", "integrate_on_lattices"]
+__all__ = ["LatticeGroup", "integrate_on_lattices"]
 
 #: Coarse nodes on each side of the centre, per axis (one parameter, two parameters).
 COARSE_NODES_PER_SIDE = {1: 40, 2: 24}
@@ -61,10 +70,6 @@ BLOCK = 4
 WINDOW_QUANTUM = 0.25
 #: Largest number of nodes per axis of a window (a trial needing more keeps its error).
 MAX_NODES_PER_AXIS = {1: 1 << 16, 2: 512}
-#: Lattices are tabulated in tiles of this many nodes per axis (one parameter, two).
-TILE = {1: 256, 2: 32}
-#: Largest number of tiles kept in a tile dict (the caller's cache, or one call's).
-CACHE_SIZE = 512
 #: Trials of one spacing are computed this many at a time, on the union of their windows.
 ROWS_PER_BLOCK = 64
 #: Rounds of refinement (finer spacing or wider window) before giving up on a trial.
@@ -74,50 +79,7 @@ CELLS_PER_CHUNK = 2_000_000
 #: Expectations and probabilities below this are checked in absolute terms.
 EXPECTATION_FLOOR = 1e-3
 
-Table = Callable[[Sequence[np.ndarray]], tuple[np.ndarray, np.ndarray | None]]
-Bounds = Callable[[Sequence[np.ndarray]], np.ndarray]
 Extra = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
-
-@dataclass(frozen=True)
-class Lattice:
-    """A tabulated product lattice shared by trials of one spacing.
-
-    Attributes
-    ----------
-    maps : tuple of AxisMap
-        Map of each parameter to its lattice coordinate.
-    spacing : tuple of float
-        Spacing ``h`` per axis, in lattice coordinates.
-    nodes : tuple of numpy.ndarray
-        Lattice coordinates ``z`` per axis (``index * h``).
-    axes : tuple of numpy.ndarray
-        Parameter values at the nodes.
-    columns : numpy.ndarray, shape (g_1[, g_2], m + 1)
-        The caller's columns at the nodes, then the log Jacobian of the map.
-    basis : numpy.ndarray, shape (g_1[, g_2], c)
-        ``[1, x_d, x_d x_e (d <= e), functions, sinc CDF weights]``, ``x`` centred on
-        ``center``: every reported integral is ``weights @ basis``.
-    basis_half : numpy.ndarray, same shape as ``basis``
-        ``basis`` with the sinc CDF weights of spacing ``2h`` along axis 0, for the check.
-    center : numpy.ndarray, shape (dim,)
-        Centre of the parameter values in ``basis``.
-    n_functions : int
-        Number of function columns in ``basis``.
-    cache : dict
-        Room for the caller's arrays over this lattice, computed once.
-    """
-
-    maps: tuple[AxisMap, ...]
-    spacing: tuple[float, ...]
-    nodes: tuple[np.ndarray, ...]
-    axes: tuple[np.ndarray, ...]
-    columns: np.ndarray
-    basis: np.ndarray
-    basis_half: np.ndarray
-    center: np.ndarray
-    n_functions: int
-    cache: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +91,9 @@ class LatticeGroup:
     rows : numpy.ndarray of int, shape (r,)
         Indices of the trials in the batch.
     lattice : Lattice
-        The shared lattice.
-    window : tuple of slice
-        The part of the lattice used by these trials, per axis.
-    weights : numpy.ndarray, shape (r, w_1[, w_2])
-        Normalised posterior weights at the window's nodes (each row sums to 1; the
+        The lattice, tabulated over these trials' window.
+    weights : numpy.ndarray, shape (r, g_1[, g_2])
+        Normalised posterior weights at the lattice's nodes (each row sums to 1; the
         Jacobian of the map included): an expectation is ``sum(weights * f(axes))``.
     log_normaliser : numpy.ndarray, shape (r,)
         Log of the integral of the unnormalised posterior over the parameters.
@@ -155,7 +115,6 @@ class LatticeGroup:
 
     rows: np.ndarray
     lattice: Lattice
-    window: tuple[slice, ...]
     weights: np.ndarray
     log_normaliser: np.ndarray
     mean: np.ndarray
@@ -166,140 +125,18 @@ class LatticeGroup:
 
     @property
     def nodes(self) -> tuple[np.ndarray, ...]:
-        """Lattice coordinates of the window's nodes, per axis."""
-        return tuple(z[w] for z, w in zip(self.lattice.nodes, self.window))
+        """Lattice coordinates of the nodes, per axis."""
+        return self.lattice.nodes
 
     @property
     def axes(self) -> tuple[np.ndarray, ...]:
-        """Parameter values at the window's nodes, per axis."""
-        return tuple(x[w] for x, w in zip(self.lattice.axes, self.window))
-
-
-def _spacing(level: np.ndarray) -> np.ndarray:
-    """Lattice spacing of ladder level ``k``: ``2^(-k/2)``."""
-    return np.power(2.0, -0.5 * level)
+        """Parameter values at the nodes, per axis."""
+        return self.lattice.axes
 
 
 def _chunks(n_rows: int, n_cells: int) -> list[slice]:
     size = max(1, CELLS_PER_CHUNK // max(n_cells, 1))
     return [slice(i, min(i + size, n_rows)) for i in range(0, n_rows, size)]
-
-
-def _sinc_cdf(maps: Sequence[AxisMap], nodes: Sequence[np.ndarray], bounds: np.ndarray, h: float) -> np.ndarray:
-    """Sinc CDF weights along axis 0 at spacing h: shape (g_1[, g_2], q).
-
-    ``bounds`` has shape ``([g_2,] q)``: upper limits of parameter 0 (infinite allowed).
-    """
-    z = maps[0].to_lattice(bounds)
-    finite = np.isfinite(z)
-    offset = (np.where(finite, z, 0.0)[None, ...] - nodes[0].reshape((-1,) + (1,) * bounds.ndim)) / h
-    inside = compute_sinc_cdf_weights(offset)
-    return np.where(finite[None, ...], inside, (z > 0)[None, ...].astype(float))
-
-
-def _tabulate(
-    table: Table, bounds: Bounds | None, maps: Sequence[AxisMap], nodes: Sequence[np.ndarray]
-) -> Lattice:
-    """Tabulate the caller's columns, the log Jacobian and the integral basis on a lattice.
-
-    Parameter values in the basis are centred on the maps' centres (the prior means), so
-    that tiles tabulated separately fit together.
-    """
-    dim = len(maps)
-    axes = tuple(m.to_parameter(z) for m, z in zip(maps, nodes))
-    spacing = tuple(float(z[1] - z[0]) if z.size > 1 else 1.0 for z in nodes)
-    columns, values = table(axes)
-    jacobian = sum(
-        np.expand_dims(m.log_jacobian(z), tuple(a for a in range(dim) if a != d))
-        for d, (m, z) in enumerate(zip(maps, nodes))
-    )
-    columns = np.concatenate([columns, np.broadcast_to(jacobian, columns.shape[:-1])[..., None]], axis=-1)
-    center = np.array([m.center for m in maps])
-    grids = np.meshgrid(*[x - c for x, c in zip(axes, center)], indexing="ij")
-    parts = [np.ones(grids[0].shape), *grids]
-    parts += [grids[d] * grids[e] for d in range(dim) for e in range(d, dim)]
-    basis = np.stack(parts, axis=-1)
-    n_functions = 0
-    if values is not None:
-        values = values.reshape(basis.shape[:-1] + (-1,))
-        n_functions = values.shape[-1]
-        basis = np.concatenate([basis, values], axis=-1)
-    basis_half = basis
-    if bounds is not None:
-        limits = np.asarray(bounds(axes), dtype=float)
-        basis_half = np.concatenate([basis, _sinc_cdf(maps, nodes, limits, 2.0 * spacing[0])], axis=-1)
-        basis = np.concatenate([basis, _sinc_cdf(maps, nodes, limits, spacing[0])], axis=-1)
-    return Lattice(tuple(maps), spacing, tuple(nodes), axes, columns, basis, basis_half, center, n_functions)
-
-
-def _tile(
-    tiles: dict, key: tuple, table: Table, bounds: Bounds | None, maps: Sequence[AxisMap], nodes: Sequence[np.ndarray]
-) -> Lattice:
-    """The tile of lattice ``key``, tabulated once per ``tiles`` dict (oldest dropped)."""
-    if key not in tiles:
-        while len(tiles) >= CACHE_SIZE:
-            tiles.pop(next(iter(tiles)))
-        tiles[key] = _tabulate(table, bounds, maps, nodes)
-    return tiles[key]
-
-
-def _assemble(
-    tiles: dict,
-    cache_key: Hashable,
-    table: Table,
-    bounds: Bounds | None,
-    maps: Sequence[AxisMap],
-    level: np.ndarray,
-    first: np.ndarray,
-    last: np.ndarray,
-) -> tuple[Lattice, tuple[slice, ...]]:
-    """A lattice covering node indices [first, last] (per axis), put together from tiles.
-
-    Tiles are blocks of ``TILE[dim]`` nodes per axis of the lattice of spacing level
-    ``level``; each is tabulated once per ``tiles`` dict, so blocks of trials, refinement
-    rounds and (with the caller's cache) later calls share the work. Returns the lattice
-    of [first, last] and its window (all of it).
-    """
-    dim = len(maps)
-    size = TILE[dim]
-    h = _spacing(level)
-    low, high = first // size, last // size
-    pieces = np.empty(tuple(high - low + 1), dtype=object)
-    crops = np.empty(pieces.shape, dtype=object)
-    for index in np.ndindex(*pieces.shape):
-        at = low + np.array(index)
-        nodes = [np.arange(at[d] * size, (at[d] + 1) * size) * h[d] for d in range(dim)]
-        pieces[index] = _tile(tiles, (cache_key, *level.tolist(), *at.tolist()), table, bounds, maps, nodes)
-        # The part of the tile inside [first, last]: joined, the parts make the lattice.
-        crops[index] = tuple(
-            slice(max(first[d] - at[d] * size, 0), min(last[d] - at[d] * size, size - 1) + 1) for d in range(dim)
-        )
-    one = pieces.flat[0]
-
-    def join(name: str) -> np.ndarray:
-        if dim == 1:
-            return np.concatenate([getattr(t, name)[c] for t, c in zip(pieces, crops)])
-        return np.concatenate(
-            [
-                np.concatenate([getattr(t, name)[c] for t, c in zip(row, crop_row)], axis=1)
-                for row, crop_row in zip(pieces, crops)
-            ],
-            axis=0,
-        )
-
-    nodes = tuple(np.arange(first[d], last[d] + 1) * h[d] for d in range(dim))
-    lattice = Lattice(
-        one.maps,
-        one.spacing,
-        nodes,
-        tuple(m.to_parameter(z) for m, z in zip(maps, nodes)),
-        join("columns"),
-        join("basis"),
-        join("basis_half"),
-        one.center,
-        one.n_functions,
-    )
-    return lattice, tuple(slice(None) for _ in range(dim))
 
 
 def _log_posterior(design: np.ndarray, extra: Extra | None, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
@@ -320,7 +157,7 @@ def _locate(
     halfwidth = np.array([m.to_lattice(m.center + r * m.scale) for m, r in zip(maps, reach)])
     step = halfwidth / side
     nodes = [step[d] * np.arange(-side, side + 1) for d in range(dim)]
-    coarse = _tabulate(table, None, maps, nodes)
+    coarse = compute_table(table, None, maps, nodes)
     shape = tuple(z.size for z in nodes)
     scale = np.empty((trials, dim))
     lo = np.empty((trials, dim))
@@ -354,7 +191,7 @@ def _locate(
 
 def _window(lo: np.ndarray, hi: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Node indices (first, last) covering [lo, hi] in z, rounded out to blocks."""
-    h = _spacing(level)
+    h = compute_spacing(level)
     block = 2 * np.ceil(np.maximum(BLOCK, WINDOW_QUANTUM / h) / 2).astype(np.int64)
     first = np.floor(lo / h / block).astype(np.int64) * block
     last = np.maximum(np.ceil(hi / h / block).astype(np.int64) * block, first + block)
@@ -378,48 +215,14 @@ def _statistics(
     return total, shifted + center, covariance, moments[:, column:]
 
 
-def _parity_layout(lattice: Lattice, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, list, list]:
-    """Node order of a window by index parity per axis, cached on the lattice.
-
-    Returns the permutation (parity blocks one after the other), its inverse, the blocks
-    as ``(parity, slice)`` and the positions of each face's nodes ``[(d, side), ...]``.
-    With nodes so ordered, the sub-lattice of every second node along axis ``d`` (even
-    indices) is the union of the blocks with even parity on ``d``: its integrals are sums
-    of per-block matrix products, with no copy of the weights.
-    """
-    key = ("parity", shape)
-    if key not in lattice.cache:
-        dim = len(shape)
-        index = np.arange(math.prod(shape)).reshape(shape)
-        parts, blocks, position = [], [], 0
-        for parity in np.ndindex(*(2,) * dim):
-            part = index[tuple(slice(p, None, 2) for p in parity)].ravel()
-            parts.append(part)
-            blocks.append((parity, slice(position, position + part.size)))
-            position += part.size
-        order = np.concatenate(parts)
-        inverse = np.empty_like(order)
-        inverse[order] = np.arange(order.size)
-        faces = []
-        for d in range(dim):
-            for at in (0, shape[d] - 1):
-                take = [slice(None)] * dim
-                take[d] = at
-                faces.append(inverse[index[tuple(take)].ravel()])
-        lattice.cache[key] = (order, inverse, blocks, faces)
-    return lattice.cache[key]
-
-
-def _evaluate(
-    design: np.ndarray, extra: Extra | None, rows: np.ndarray, lattice: Lattice, window: tuple[slice, ...]
-) -> tuple[np.ndarray, ...]:
+def _evaluate(design: np.ndarray, extra: Extra | None, rows: np.ndarray, lattice: Lattice) -> tuple[np.ndarray, ...]:
     """Weights, log normaliser, integrals, per-axis difference E and edge density for rows."""
-    dim = len(window)
-    shape = lattice.basis[window].shape[:-1]
+    dim = len(lattice.nodes)
+    shape = lattice.basis.shape[:-1]
     width = lattice.basis.shape[-1]
-    order, inverse, blocks, faces = _parity_layout(lattice, shape)
-    columns = lattice.columns[window].reshape(-1, lattice.columns.shape[-1])[order]
-    basis = lattice.basis[window].reshape(-1, width)[order]
+    order, inverse, blocks, faces = compute_parity_layout(lattice, shape)
+    columns = lattice.columns.reshape(-1, lattice.columns.shape[-1])[order]
+    basis = lattice.basis.reshape(-1, width)[order]
     lp = _log_posterior(design, extra, rows, columns)
     top = lp.max(axis=1)
     lp -= top[:, None]
@@ -434,7 +237,7 @@ def _evaluate(
         even = [part for parity, part in blocks if parity[d] == 0]
         sub = sum(sums[parity] for parity, _ in blocks if parity[d] == 0)
         if d == 0 and n_cdf:
-            half = lattice.basis_half[window].reshape(-1, width)[order][:, width - n_cdf :]
+            half = lattice.basis_half.reshape(-1, width)[order][:, width - n_cdf :]
             sub = sub.copy()
             sub[:, width - n_cdf :] = sum(w[:, part] @ half[part] for part in even)
         sub_total, sub_mean, sub_cov, sub_further = _statistics(sub, dim, lattice.center)
@@ -540,18 +343,16 @@ def integrate_on_lattices(
         for same_level in _groups(level[todo]):
             members = todo[same_level]
             k = level[members[0]]
-            h = _spacing(k)
+            h = compute_spacing(k)
             # Trials sorted by window, taken ROWS_PER_BLOCK at a time on the union of windows.
             order = members[np.lexsort(np.concatenate([first[members], last[members]], axis=1).T[::-1])]
             for begin in range(0, order.size, ROWS_PER_BLOCK):
                 block = order[begin : begin + ROWS_PER_BLOCK]
                 f, l_ = first[block].min(axis=0), last[block].max(axis=0)
-                lattice, window = _assemble(tiles, cache_key, table, bounds, maps, k, f, l_)
+                lattice = compute_lattice(tiles, cache_key, table, bounds, maps, k, f, l_)
                 for part in _chunks(block.size, int(np.prod(l_ - f + 1))):
                     rows = block[part]
-                    weights, log_norm, mean, cov, further, difference, edge = _evaluate(
-                        design, extra, rows, lattice, window
-                    )
+                    weights, log_norm, mean, cov, further, difference, edge = _evaluate(design, extra, rows, lattice)
                     error = np.maximum(difference.max(axis=1), edge.max(axis=(1, 2)))
                     fine = difference**2 <= tolerance
                     capped = (l_ - f >= MAX_NODES_PER_AXIS[dim])[None, :, None]
@@ -563,7 +364,6 @@ def integrate_on_lattices(
                             LatticeGroup(
                                 rows=rows[final],
                                 lattice=lattice,
-                                window=window,
                                 weights=weights[final],
                                 log_normaliser=log_norm[final],
                                 mean=mean[final],

@@ -30,16 +30,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.special import expit, logit
 
 from doseflow.checks import check_int, check_probability
 from doseflow.designs.model_based.crm_model import DEFAULT_INTERCEPT, validate_crm_model
 from doseflow.errors import ConfigError
 
 __all__ = ["compute_crm_skeleton"]
-
-
-def _logit(p: float) -> float:
-    return math.log(p) - math.log1p(-p)
 
 
 def compute_crm_skeleton(
@@ -100,13 +97,13 @@ def compute_crm_skeleton(
     if model == "empiric":
         ratio = math.log(t + delta) / math.log(t - delta)
         return np.exp(math.log(t) * ratio**power)
-    if _logit(t + delta) >= a0:
+    if logit(t + delta) >= a0:
         raise ConfigError(
             "intercept",
-            f"greater than logit(target + halfwidth) = {_logit(t + delta):.4g}",
+            f"greater than logit(target + halfwidth) = {logit(t + delta):.4g}",
             intercept,
             "The logistic model with this intercept cannot reach target + halfwidth.",
         )
-    ratio = (_logit(t + delta) - a0) / (_logit(t - delta) - a0)
-    labels = (_logit(t) - a0) * ratio**power
-    return 1.0 / (1.0 + np.exp(-(a0 + labels)))
+    ratio = (logit(t + delta) - a0) / (logit(t - delta) - a0)
+    labels = (logit(t) - a0) * ratio**power
+    return expit(a0 + labels)
