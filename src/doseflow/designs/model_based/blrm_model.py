@@ -1,6 +1,6 @@
 """The two-parameter Bayesian logistic regression model (BLRM) and its prior.
 
-Neuenschwander, Branson and Gsponer (2008, sect. 2, eq. 1):
+Neuenschwander, Branson and Gsponer (2008, sect. 2):
 
     logit p_d = log(alpha) + beta * log(d / d_ref),   alpha, beta > 0,
 

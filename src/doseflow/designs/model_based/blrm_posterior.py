@@ -189,7 +189,7 @@ def compute_blrm_posterior(
     Notes
     -----
     Likelihood ``prod_d p_d^{y_d} (1 - p_d)^{n_d - y_d}`` with ``logit p_d = log alpha +
-    beta log(d / d_ref)`` (Neuenschwander et al. 2008, sect. 2, eq. 1); prior
+    beta log(d / d_ref)`` (Neuenschwander et al. 2008, sect. 2); prior
     ``(log alpha, log beta) ~ N(mu, Sigma)`` (sect. 3); interval probabilities as in their
     sect. 3.3. Integration as in :mod:`.lattice` (trapezoidal rule, sinc indefinite
     integral for the probabilities).

@@ -8,7 +8,7 @@ Prior ``beta ~ N(0, sigma^2)`` (sigma^2 = 1.34 by default), the working models o
 where ``n_d, y_d`` count the patients with a known outcome at level ``d`` (a DLT, or the
 whole DLT window without one) and ``i`` runs over the patients still in their window,
 ``w_i`` in [0, 1] being the weight of their follow-up (O'Quigley, Pepe and Fisher 1990,
-eq. 2; the TITE-CRM weighted likelihood of Cheung and Chappell 2000, sect. 2; Cheung 2011,
+sect. 2; the TITE-CRM weighted likelihood of Cheung and Chappell 2000, sect. 2; Cheung 2011,
 sect. 3.2-3.3 and 4.1). With no pending patient it is the CRM likelihood; a pending patient
 with weight 1 counts as a patient without DLT.
 
@@ -215,7 +215,7 @@ def compute_crm_posterior(
     Notes
     -----
     Posterior mean ``E[beta | data] = int beta L(beta) phi(beta) dbeta / int L phi``
-    (Cheung 2011, sect. 3.3, eq. 3.4), computed as in :mod:`.lattice`; dfcrm's
+    (Cheung 2011, ch. 3), computed as in :mod:`.lattice`; dfcrm's
     recommended level is :func:`compute_crm_recommended_level` of ``toxicity_plugin``. dfcrm computes
     the same integrals with R's ``integrate`` (relative tolerance about 1e-4).
 

@@ -12,7 +12,7 @@ and Weideman 2014, Theorem 5.1). Two pieces serve every model-based posterior he
   sect. 14, on such changes of variable).
 - Cumulative probabilities use the indefinite integral of the Whittaker cardinal (sinc)
   series through the same lattice values, ``int_{-inf}^{c} f ~ h sum_j f(z_j) (1/2 +
-  Si(pi (c - z_j) / h) / pi)`` (Stenger 1993, sect. 3.6; Haber 1993, eq. 2.4), which
+  Si(pi (c - z_j) / h) / pi)`` (Stenger 1993, sect. 3.6; Haber 1993), which
   converges exponentially like the trapezoidal rule; quantiles solve it by
   :func:`solve_increasing`.
 
@@ -81,8 +81,8 @@ def compute_sinc_cdf_weights(offset: np.ndarray) -> np.ndarray:
     """Weights ``1/2 + Si(pi t)/pi`` of the sinc indefinite integral at ``t = (c - x_j)/h``.
 
     ``h * sum_j f(x_j) * weight_j`` approximates ``int_{-inf}^{c} f(x) dx`` for a smooth
-    ``f`` sampled on the lattice ``x_j`` of spacing ``h`` (Haber 1993, eq. 2.4; Stenger
-    1993, sect. 3.6): the exact integral of the cardinal series ``sum_j f(x_j)
+    ``f`` sampled on the lattice ``x_j`` of spacing ``h`` (Haber 1993; Stenger 1993,
+    sect. 3.6): the exact integral of the cardinal series ``sum_j f(x_j)
     sinc((x - x_j)/h)``.
 
     Examples
