@@ -1,0 +1,108 @@
+"""Compute a batched function once per distinct trial state, and scatter the result back.
+
+In a simulation many trials share a state (the same counts after the same cohorts), so a
+posterior is computed once per distinct row of the state arrays: the rows are packed into
+one byte string each, :func:`numpy.unique` finds the distinct ones, the function runs on
+those, and its result is indexed back to every trial.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from doseflow.errors import InputError
+
+__all__ = ["compute_once_per_state", "find_distinct_states", "take_trials"]
+
+
+def find_distinct_states(*arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the first trial of each distinct state, and each trial's state.
+
+    Parameters
+    ----------
+    *arrays : numpy.ndarray, each of shape (trials, ...)
+        The state of every trial (e.g. counts ``n`` and ``dlt``, pending levels and
+        weights); two trials share a state when all their rows are equal byte for byte.
+
+    Returns
+    -------
+    first : numpy.ndarray of int, shape (states,)
+        One representative trial per distinct state.
+    inverse : numpy.ndarray of int, shape (trials,)
+        For each trial, the position of its state in ``first``.
+
+    Examples
+    --------
+    >>> first, inverse = find_distinct_states(np.array([[3, 0], [3, 1], [3, 0]]))
+    >>> first.tolist(), inverse.tolist()
+    ([0, 1], [0, 1, 0])
+    """
+    if not arrays:
+        raise InputError("arrays", "at least one state array", arrays)
+    trials = np.shape(arrays[0])[0]
+    parts = []
+    for i, a in enumerate(arrays):
+        a = np.ascontiguousarray(a)
+        if a.ndim == 0 or a.shape[0] != trials:
+            raise InputError(f"arrays[{i}]", f"an array with {trials} rows (trials)", f"shape {a.shape}")
+        parts.append(a.reshape(trials, -1).view(np.uint8).reshape(trials, -1))
+    packed = np.ascontiguousarray(np.concatenate(parts, axis=1))
+    key = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first, inverse.ravel()
+
+
+def take_trials(result: Any, index: np.ndarray, trials: int) -> Any:
+    """Index every array of ``result`` (all per trial, leading dimension ``trials``) by ``index``.
+
+    ``result`` may be an array, a tuple or named tuple of results, or a dataclass; every
+    array in it must be per trial. Anything else (floats, tuples of settings, None) is
+    kept as it is.
+
+    Raises
+    ------
+    InputError
+        If an array's leading dimension is not ``trials``.
+    """
+    if isinstance(result, np.ndarray):
+        if result.ndim == 0 or result.shape[0] != trials:
+            raise InputError("result", f"arrays with {trials} rows (one per state)", f"shape {result.shape}")
+        return result[index]
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        changes = {f.name: take_trials(getattr(result, f.name), index, trials) for f in dataclasses.fields(result)}
+        return dataclasses.replace(result, **changes)
+    if isinstance(result, tuple) and any(isinstance(x, np.ndarray) for x in result):
+        items = [take_trials(x, index, trials) for x in result]
+        return type(result)(*items) if hasattr(result, "_fields") else tuple(items)
+    return result
+
+
+def compute_once_per_state(function: Callable[..., Any], *arrays: np.ndarray) -> Any:
+    """``function(*arrays)`` computed once per distinct state and scattered to every trial.
+
+    Parameters
+    ----------
+    function : callable
+        Batched over trials: takes the state arrays (rows = trials) and returns arrays,
+        tuples or a dataclass of per-trial arrays (e.g. ``functools.partial(
+        compute_crm_posterior, skeleton)`` with ``n, dlt``).
+    *arrays : numpy.ndarray, each of shape (trials, ...)
+        Positional arguments of ``function``.
+
+    Returns
+    -------
+    The result for every trial, equal to ``function(*arrays)``.
+
+    Examples
+    --------
+    >>> n = np.array([[3, 3], [3, 3], [6, 0]])
+    >>> compute_once_per_state(lambda a: a.sum(axis=1), n).tolist()
+    [6, 6, 6]
+    """
+    first, inverse = find_distinct_states(*arrays)
+    result = function(*(np.asarray(a)[first] for a in arrays))
+    return take_trials(result, inverse, first.size)
