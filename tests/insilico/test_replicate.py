@@ -15,12 +15,12 @@ def preset():
 
 def test_results_do_not_depend_on_workers(preset):
     seen = []
-    one = run_replicates(preset, 6, 3, workers=1, chunk_size=2, progress=lambda d, n: seen.append((d, n)))
-    two = run_replicates(preset, 6, 3, workers=2, chunk_size=2)
+    one = run_replicates(preset, 6, 3, workers=1, chunk_size=1, progress=lambda d, n: seen.append((d, n)))
+    two = run_replicates(preset, 6, 3, workers=2, chunk_size=1)
     for k in one.figures:
         np.testing.assert_array_equal(one.figures[k], two.figures[k])
-    assert seen == [(2, 6), (4, 6), (6, 6)]
-    other = run_replicates(preset, 2, 4, workers=1, chunk_size=2)
+    assert seen == [(4, 6), (6, 6)]  # progress per group of CHUNKS_TOGETHER = 4 chunks
+    other = run_replicates(preset, 2, 4, workers=1, chunk_size=1)
     assert not np.array_equal(other.figures["exposure_median_weeks"], one.figures["exposure_median_weeks"][:2])
 
 

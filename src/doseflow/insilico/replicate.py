@@ -257,7 +257,7 @@ def run_replicates(
         Trials per chunk (>= 1); part of the random stream's definition (changing it changes
         the trials simulated, as a different seed would).
     progress : callable, optional
-        Called as ``progress(done_trials, n_trials)`` as chunks finish (e.g. a Rich bar).
+        Called as ``progress(done_trials, n_trials)`` as each group of up to :data:`CHUNKS_TOGETHER` chunks finishes (e.g. a Rich bar).
     scheduler, client
         Run on a Dask cluster (its address, or a ``dask.distributed.Client``) instead of local
         processes: the backends of :mod:`doseflow.simulate.backends`, shared with the
@@ -284,13 +284,16 @@ def run_replicates(
     jobs = [(preset, [sizes[k] for k in g], [children[k] for k in g]) for g in groups]
     trials_of = [sum(sizes[k] for k in g) for g in groups]
 
-    def report(done_jobs: int) -> None:
-        if progress is not None:
-            progress(min(n_trials, sum(sorted(trials_of)[:done_jobs])), n_trials)
+    done = 0
+
+    def report(job: int) -> None:
+        nonlocal done
+        done += trials_of[job]
+        progress(done, n_trials)
 
     runner = make_backend(min(workers, len(groups)), scheduler, client)
     try:
-        per_group = runner.map(_run_group, jobs, report)
+        per_group = runner.map(_run_group, jobs, None if progress is None else report)
     finally:
         runner.close()
     for group, heads in zip(groups, per_group):
