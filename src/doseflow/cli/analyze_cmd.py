@@ -73,6 +73,10 @@ def analyze_command(
 
     for fmt in formats or ():
         check_choice(fmt, "--format", FORMATS, error=InputError)
+    if "pdf" in (formats or ()):
+        from doseflow.report.pdf import find_chromium
+
+        find_chromium()  # before the work, not after it
     if not sdtm_dir.is_dir():
         raise InputError("SDTM_DIR", "an existing folder of SDTM .csv or .xpt files", str(sdtm_dir))
     if not out.strip():  # pathlib reads "" as ".", the current folder

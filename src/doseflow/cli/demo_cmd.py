@@ -49,6 +49,10 @@ def demo_command(
     check_int(replicates, "--replicates", minimum=0, maximum=DEMO_MAX_REPLICATES, error=InputError)
     for fmt in formats or ():
         check_choice(fmt, "--format", FORMATS, error=InputError)
+    if "pdf" in (formats or ()):
+        from doseflow.report.pdf import find_chromium
+
+        find_chromium()  # before the work, not after it
     options = {"seed": seed, "preset": preset, "replicates": replicates, "formats": tuple(formats or ())}
     validate_demo_folder(out, "--out")
     if sys.stderr.isatty() and not as_json:

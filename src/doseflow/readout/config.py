@@ -94,7 +94,7 @@ from typing import Any
 from doseflow.checks import check_choice, check_int, check_probability, check_real
 from doseflow.designs.registry import build_design
 from doseflow.standards.ctcae import LAB_CRITERIA
-from doseflow.errors import ConfigError
+from doseflow.errors import ConfigError, InputError
 from doseflow.readout.groups import DOSE_BY
 from doseflow.readout.pk.options import AUC_METHODS, NCAOptions
 from doseflow.readout.safety.dlt import EVALUABLE_RULES
@@ -180,7 +180,10 @@ class DesignConfig:
         if not isinstance(self.spec, dict):
             raise ConfigError("[design]", "a table naming the design and its options", self.spec)
         if self.spec:
-            build_design(self.spec, "[design]")
+            try:
+                build_design(self.spec, "[design]")
+            except InputError as err:  # the registry's errors, as configuration errors of this table
+                raise ConfigError(err.where, err.expected, err.value, err.hint) from None
 
     @property
     def design(self) -> Any:

@@ -184,6 +184,7 @@ def plot_swimmer(bor: Any, adsl: pd.DataFrame, *, reference: str = "TRTSDT", end
         a thin line from the end of treatment to death or the last date known alive.
     """
     _need(adsl, "adsl", ("USUBJID", reference, end))
+    palette = palette or DosePalette()
     cols = ["USUBJID", reference, end] + [c for c in ("DTHDT", "LSTALVDT", "DOSE_GROUP") if c in adsl.columns]
     s = adsl[cols].copy()
     s["START"] = pd.to_datetime(s[reference])
@@ -202,8 +203,8 @@ def plot_swimmer(bor: Any, adsl: pd.DataFrame, *, reference: str = "TRTSDT", end
     if total > max_subjects:
         s = s.iloc[total - max_subjects:].reset_index(drop=True)
     s["Y"] = np.arange(len(s))
-    palette = palette or DosePalette()
-    groups = list(dict.fromkeys(s["DOSE_GROUP"].dropna().astype(str))) if "DOSE_GROUP" in s.columns else []
+    present = set(s["DOSE_GROUP"].dropna().astype(str)) if "DOSE_GROUP" in s.columns else set()
+    groups = [g for g in palette.groups if g in present] + sorted(present - set(palette.groups))
     fig = Figure(figsize=(8.5, 0.24 * len(s) + 1.9), layout="constrained")
     ax = fig.subplots()
     colours = [palette.colour(g) for g in s["DOSE_GROUP"]] if groups else [POOLED_COLOUR] * len(s)
