@@ -79,7 +79,7 @@ def test_cohorts_and_parts_from_suppdm_values_and_a_deviation_is_flagged():
                               palette=DosePalette.from_groups(["1 mg", "2 mg", "3 mg"]))
     assert "cohort 2 at level 3 (recommended 2)" in " ".join(res.notes)  # skipped level 2: shown, not corrected
     table = res.table()
-    assert table["Part"].tolist() == ["escalation", "escalation", "expansion"]
+    assert table["Cohort"].tolist() == ["1", "2", "expansion"] and table["Dose (level)"][1] == "3 mg (3)"
     assert res.to_dict()["n_expansion"] == 1 and res.figure() is not None
     assert res.mtd_statement == "No DLT at any dose level." and res.recommended.endswith(res.mtd_statement)
 

@@ -136,15 +136,6 @@ def test_efficacy_uses_the_onco_family_and_exact_cis(pharmaverse_run):
     assert bor_c["counts"]["CR"] + bor_c["counts"]["PR"] <= bor_u["counts"]["CR"] + bor_u["counts"]["PR"]
 
 
-@pytest.fixture(scope="module")
-def small_folder(tmp_path_factory, pharmaverse_dir):
-    """DM, EX and DS of pharmaverse only (every optional domain missing)."""
-    folder = tmp_path_factory.mktemp("dm_ex_only")
-    for name in ("dm", "ex", "ds"):
-        shutil.copy(pharmaverse_dir / f"{name}.csv", folder)
-    return folder
-
-
 def test_missing_optional_domains_skip_with_notes(small_folder):
     """No AE: the overview still counts the deaths of DM (issue 7: they became null instead of 3)."""
     readout = run_readout(small_folder)

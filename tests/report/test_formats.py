@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from doseflow.cli.app import main
 from doseflow.errors import InputError
 from doseflow.report.pdf import find_chromium, write_pdf
-
-
-@pytest.fixture(scope="module")
-def small_folder(tmp_path_factory, pharmaverse_dir):
-    """DM, EX and DS of pharmaverse: a readout in seconds."""
-    folder = tmp_path_factory.mktemp("dm_ex")
-    for name in ("dm", "ex", "ds"):
-        shutil.copy(pharmaverse_dir / f"{name}.csv", folder)
-    return folder
 
 
 def test_analyze_writes_word_and_removes_an_old_pdf(small_folder, tmp_path, capsys):

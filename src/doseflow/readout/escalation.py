@@ -39,12 +39,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from doseflow.core import DosePlan, PatientRecord, TrialState
 from doseflow.designs.registry import options_of
+from doseflow.readout.escalation_figure import has_dlt, plot_escalation
 from doseflow.readout.inputs import calendar_date
 from doseflow.readout.palette import DosePalette
 from doseflow.readout.result import AnalysisResult, to_json_ready
@@ -56,7 +54,6 @@ __all__ = ["COHORT_VARIABLE", "PART_VARIABLE", "CohortReplay", "DesignResult", "
 #: DM column or SUPPDM QNAM of the cohort (0 = expansion or backfill) and of the study part.
 COHORT_VARIABLE = "COHORT"
 PART_VARIABLE = "PART"
-_DLT_COLOUR = "#CC0000"
 
 
 def compute_window_grades(ae: pd.DataFrame | None, adsl: pd.DataFrame, *, window_days: int,
@@ -316,7 +313,10 @@ class EscalationResult(AnalysisResult):
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        """The cohort table (one row per escalation cohort, then the expansion), or one row per dose group."""
+        """The cohort table (one row per escalation cohort, then the expansion), or one row per dose group.
+
+        "Dose (level)" reads "3.6 mg/kg (3)"; the expansion row gives the patients per level.
+        """
         p = self.patients
         label = p.drop_duplicates("DOSE_LEVEL").set_index("DOSE_LEVEL")["DOSE_GROUP"]
         if not self.cohorts:
@@ -329,19 +329,19 @@ class EscalationResult(AnalysisResult):
         rows = []
         for c in self.cohorts:
             d = p[p["USUBJID"].isin(c.patients)]
-            rows.append({"Part": "escalation", "Cohort": str(c.cohort), "Dose level": str(c.level),
-                         "Dose": label.get(c.level, ""), "Patients": len(c.patients),
-                         "First dose": d["TRTSDT"].min().strftime("%Y-%m-%d"), "Patients with DLT": _dlt_count(d),
-                         "Outcome": c.outcome,
+            rows.append({"Cohort": str(c.cohort), "Dose (level)": f"{label.get(c.level, '')} ({c.level})",
+                         "Patients": len(c.patients), "First dose": d["TRTSDT"].min().strftime("%Y-%m-%d"),
+                         "Patients with DLT": _dlt_count(d), "Outcome": c.outcome,
                          "Recommended level": "" if c.recommended is None else str(c.recommended),
                          "Decision after the cohort": _decision_words(c, label), "Reason": c.reason})
         exp = p[p["part"] == "expansion"]
         if len(exp):
             per = exp.groupby("DOSE_LEVEL")["USUBJID"].size()
-            rows.append({"Part": "expansion", "Cohort": "", "Dose level": ", ".join(str(int(k)) for k in per.index),
-                         "Dose": ", ".join(f"{label.get(k, k)} ({v})" for k, v in per.items()), "Patients": len(exp),
-                         "First dose": exp["TRTSDT"].min().strftime("%Y-%m-%d"), "Patients with DLT": _dlt_count(exp),
-                         "Outcome": "", "Recommended level": "", "Decision after the cohort": "",
+            rows.append({"Cohort": "expansion", "Dose (level)": ", ".join(f"{label.get(k, k)} ({int(k)}): {v}"
+                                                                         for k, v in per.items()),
+                         "Patients": len(exp), "First dose": exp["TRTSDT"].min().strftime("%Y-%m-%d"),
+                         "Patients with DLT": _dlt_count(exp), "Outcome": "", "Recommended level": "",
+                         "Decision after the cohort": "",
                          "Reason": "Expansion at cleared dose levels after the escalation ended."})
         out = pd.DataFrame(rows)
         if all(c.recommended is None for c in self.cohorts):
@@ -374,15 +374,10 @@ class EscalationResult(AnalysisResult):
         return plot_escalation(self)
 
 
-def _had_dlt(dlt: pd.Series) -> pd.Series:
-    """True where a patient had a DLT (None or NA, not recorded, counts as no)."""
-    return dlt.map(lambda v: v is not None and not pd.isna(v) and bool(v)).astype(bool)
-
-
 def _dlt_count(d: pd.DataFrame) -> str:
     if d["dlt"].isna().all():
         return "not recorded"
-    return str(int(_had_dlt(d["dlt"]).sum()))
+    return str(int(has_dlt(d["dlt"]).sum()))
 
 
 def _decision_words(c: CohortReplay, label: pd.Series) -> str:
@@ -391,80 +386,6 @@ def _decision_words(c: CohortReplay, label: pd.Series) -> str:
     if c.next_level is None:
         return c.decision
     return f"{c.decision} (level {c.next_level}, {label.get(c.next_level, '')})".replace(", )", ")")
-
-
-#: Vertical offsets of patients at one level whose first doses are close in time, in turn.
-_OFFSETS = np.array([0.0, 0.13, -0.13, 0.26, -0.26, 0.39, -0.39])
-
-
-def _spread(p: pd.DataFrame, close_days: float) -> np.ndarray:
-    """An offset per patient: the k-th patient within ``close_days`` of earlier ones at its level moves by _OFFSETS[k]."""
-    out = np.zeros(len(p))
-    for _, idx in p.groupby("DOSE_LEVEL").indices.items():
-        day = p["day"].to_numpy()[idx]
-        crowd = np.array([np.sum(np.abs(day[:i] - day[i]) < close_days) for i in range(len(idx))], dtype=int)
-        out[idx] = _OFFSETS[crowd % len(_OFFSETS)]
-    return out
-
-
-def plot_escalation(result: EscalationResult) -> Figure:
-    """First-dose date (x) against dose level (y), one marker per patient; DLTs red; the recommended dose marked.
-
-    Escalation patients are circles, expansion patients squares; a patient who was not
-    DLT-evaluable is an open marker. Patients at the same level within a few days are spread
-    vertically so that each stays visible. The recommended (or MTD) level is a grey band;
-    the latest date in the data a dotted vertical line.
-    """
-    p = result.patients
-    levels = p.drop_duplicates("DOSE_LEVEL").sort_values("DOSE_LEVEL")
-    fig = Figure(figsize=(9.5, 1.3 + 0.45 * max(len(levels), 4)), layout="constrained")
-    ax = fig.subplots()
-    y = p["DOSE_LEVEL"].astype(float).to_numpy() + _spread(p, max(float(p["day"].max()), 1.0) / 60)
-    x = p["TRTSDT"].to_numpy()
-    colour = np.array([result.palette.colour(g) for g in p["DOSE_GROUP"]])
-    recorded = p["dlt"].notna().any()
-    expansion = (p["part"] == "expansion").to_numpy()
-    evaluable = p["evaluable"].to_numpy(dtype=bool) | (not recorded)
-    dlt = _had_dlt(p["dlt"]).to_numpy()
-    for marker, sel in (("o", ~expansion), ("s", expansion)):
-        full = sel & evaluable
-        ax.scatter(x[full], y[full], marker=marker, s=46, c=list(colour[full]), edgecolors="black", linewidths=0.5,
-                   zorder=3)
-        empty = sel & ~evaluable
-        ax.scatter(x[empty], y[empty], marker=marker, s=46, facecolors="white", edgecolors=list(colour[empty]),
-                   linewidths=1.2, zorder=3)
-    ax.scatter(x[dlt], y[dlt], marker="x", s=70, color=_DLT_COLOUR, linewidths=2.0, zorder=4)
-    ax.set_yticks(levels["DOSE_LEVEL"].astype(float), [f"{int(lv)}: {g}" for lv, g in
-                                                       zip(levels["DOSE_LEVEL"], levels["DOSE_GROUP"])])
-    ax.set_ylim(levels["DOSE_LEVEL"].min() - 0.7, levels["DOSE_LEVEL"].max() + 0.7)
-    ax.set_ylabel("Dose level")
-    ax.set_xlabel("Date of first dose")
-    locator = AutoDateLocator(maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-    known = p["part"].ne("").any()
-    handles = [Line2D([], [], marker="o", ls="", color="#888888", markeredgecolor="black",
-                      label="escalation patient" if known else "patient")]
-    if expansion.any():
-        handles.append(Line2D([], [], marker="s", ls="", color="#888888", markeredgecolor="black",
-                              label="expansion patient"))
-    if recorded:
-        handles += [Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor="#888888",
-                           label="not DLT-evaluable"),
-                    Line2D([], [], marker="x", ls="", color=_DLT_COLOUR, markeredgewidth=2, label="DLT")]
-    if result.selection is not None and result.selection.dose is not None:
-        ax.axhspan(result.selection.dose - 0.45, result.selection.dose + 0.45, color="#e8e8e8", zorder=0)
-        handles.append(Line2D([], [], color="#e8e8e8", lw=8, label="recommended dose\n(design's selection)"))
-    if not pd.isna(result.cutoff):
-        ax.axvline(result.cutoff, ls=":", color="#555555", lw=1)
-        handles.append(Line2D([], [], ls=":", color="#555555", label="latest date in the data"))
-    fig.legend(handles=handles, loc="outside right upper", fontsize=8, frameon=False)
-    n_cohorts = len(result.cohorts)
-    ax.set_title(f"{len(p)} patients by dose level and date of first dose"
-                 + (f"; {n_cohorts} escalation cohorts" if n_cohorts else ""), fontsize=10, loc="left")
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", color="#eeeeee", zorder=0)
-    return fig
 
 
 def tabulate_escalation(adsl: pd.DataFrame, dlt: Any, *, design: Any, plan: DosePlan | None, grades: pd.Series | None,

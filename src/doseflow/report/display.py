@@ -13,8 +13,8 @@ document render alike:
   becomes "Cmax (ug/mL)" with the CDISC code as its tooltip
   (:data:`doseflow.readout.pk.nca.READER_NAMES`);
 - **rounding** (:data:`doseflow.readout.result.ROUNDING_RULE`): floats to 3 significant
-  figures, columns of percentages ("%" in the header) to 1 decimal, whole numbers below
-  1,000 (counts) as integers;
+  figures, columns of percentages ("%" in the header) to 1 decimal, counts (integers, and
+  whole floats below :data:`WHOLE_LIMIT`) exactly;
 - **AE tables**: "System organ class" and "Preferred term" become one column, the preferred
   terms indented under their class;
 - **flags on every row** (an NCA listing where every profile had its time 0 imputed) are
@@ -27,6 +27,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from doseflow.readout.groups import ALL_ACTIVE, OVERALL
@@ -39,6 +40,10 @@ __all__ = ["Cell", "DisplayTable", "build_display_table", "format_cell"]
 POOLED_LABELS = (OVERALL, ALL_ACTIVE)
 #: A table with more columns than this is printed on a landscape page.
 WIDE_COLUMNS = 8
+#: A whole float below this is a count and is shown exactly; measured values get 3 significant figures.
+WHOLE_LIMIT = 100_000
+#: Cells longer than this (a reason, a meaning) wrap; shorter ones (numbers, "n (%)") stay on one line.
+WRAP_CHARS = 32
 _CODE = re.compile(r"^([A-Z][A-Z0-9]{1,7})(\s*\(.*\))?$")
 
 
@@ -101,28 +106,29 @@ def format_cell(value: object, *, percent: bool = False) -> str:
 
     Examples
     --------
-    >>> format_cell(1.388e4), format_cell(32.365122), format_cell(7.0), format_cell(37.5, percent=True)
+    >>> format_cell(13884.2), format_cell(32.365122), format_cell(7.0), format_cell(37.5, percent=True)
     ('13,900', '32.4', '7', '37.5')
+    >>> format_cell(1191), format_cell(np.int64(254)), format_cell(2388.0)
+    ('1191', '254', '2388')
     >>> format_cell(float("nan")), format_cell(None), format_cell(True), format_cell("3 (9.4%)")
     ('', '', 'yes', '3 (9.4%)')
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d")
-    if isinstance(value, (int, float)) or hasattr(value, "dtype"):
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            return str(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))  # a count is exact
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
         if math.isnan(v):
             return ""
         if percent:
             return f"{v:.1f}"
-        if v.is_integer() and abs(v) < 1000:
-            return str(int(v))
+        if v.is_integer() and abs(v) < WHOLE_LIMIT:
+            return str(int(v))  # a count stored as a float
         return format_significant(v)
     return str(value)
 
@@ -218,9 +224,10 @@ def build_display_table(frame: pd.DataFrame, *, max_rows: int | None = None) -> 
                 text, tip = _reader_name(v)
                 cells.append(Cell(text, tip))
             else:
-                cells.append(Cell(format_cell(v, percent=k in percent_cols)))
+                text = format_cell(v, percent=k in percent_cols)
+                cells.append(Cell(text, classes=("wrap",) if len(text) > WRAP_CHARS else ()))
         if classes:
-            cells[0] = Cell(cells[0].text, cells[0].tooltip, classes=classes)
+            cells[0] = Cell(cells[0].text, cells[0].tooltip, classes=classes + cells[0].classes)
         rows.append(cells)
     return DisplayTable(header=header, rows=rows, n_columns=len(names), sticky_right=sticky, total_rows=total,
                         notes=notes)

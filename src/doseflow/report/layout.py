@@ -259,7 +259,7 @@ def layout_report(readout: Readout, *, abstract: str, key_figures: pd.DataFrame,
     for sid in ("conduct", "population", "safety", "pk", "efficacy"):
         sec = Section(sid, SECTIONS[sid])
         if sid == "conduct" and esc is not None:
-            sec.paragraphs = [esc.recommended, *esc.notes]
+            sec.paragraphs = [esc.recommended]
         for item in readout.section(sid):
             entry = _entry(item.name, item.result, figures, n)
             if entry is not None:

@@ -289,12 +289,15 @@ def plot_bor_distribution(bor: Any) -> Figure:
     pct = 100 * counts / counts.sum(axis=0).replace(0, np.nan)
     fig, ax = _figure(max(5.0, 1.0 * counts.shape[1] + 3), 4.5)
     bottom = np.zeros(counts.shape[1])
-    for cat in counts.index:
+    for cat in counts.index[counts.sum(axis=1) > 0]:  # a category nobody has gets no legend entry
         vals = pct.loc[cat].fillna(0).to_numpy()
         ax.bar(counts.columns, vals, bottom=bottom, color=BOR_COLOURS[cat], label=cat)
         bottom += vals
-    ax.set_ylabel("Subjects (%)")
-    ax.set_title(bor.title, fontsize=10)
-    ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
+    ax.set_ylabel("Patients (%)")
+    ax.set_xlabel("Dose group")
+    ax.set_ylim(0, 102)
+    ax.set_title(bor.title, fontsize=10, loc="left")
+    ax.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left", frameon=False, title="Best overall\nresponse")
     ax.tick_params(axis="x", labelrotation=30)
+    ax.spines[["top", "right"]].set_visible(False)
     return _done(fig)
