@@ -53,6 +53,11 @@ dose limit)::
     unknown_response = "ne"             # "ne" | "exclude" | "error"
     death_window_days = 84              # optional; absent: every death is a PFS event
 
+    [design]                # optional: the escalation design the trial followed, replayed cohort by cohort
+    design = "accelerated"              # a name of doseflow.designs.registry (``doseflow designs``)
+    max_single_levels = 2               # its options, by their registry names
+    base = { design = "3+3" }           # a wrapper's base design
+
     [adam]                  # sponsor ADaM datasets in the folder win over doseflow's derivation
     use = ["adsl", "adae", "adrs", "adtte", "adpc"]   # [] derives everything from SDTM
     dose_variable = "TRT01AN"           # optional: numeric ADSL dose; default parsed from TRT01A
@@ -87,8 +92,9 @@ from pathlib import Path
 from typing import Any
 
 from doseflow.checks import check_choice, check_int, check_probability, check_real
+from doseflow.designs.registry import build_design
 from doseflow.standards.ctcae import LAB_CRITERIA
-from doseflow.errors import ConfigError
+from doseflow.errors import ConfigError, InputError
 from doseflow.readout.groups import DOSE_BY
 from doseflow.readout.pk.options import AUC_METHODS, NCAOptions
 from doseflow.readout.safety.dlt import EVALUABLE_RULES
@@ -96,6 +102,7 @@ from doseflow.readout.safety.flags import RELATED_VALUES
 
 __all__ = [
     "DatasetsConfig",
+    "DesignConfig",
     "PopulationConfig",
     "SafetyConfig",
     "PKConfig",
@@ -153,6 +160,35 @@ class DatasetsConfig:
         for dom, stem in self.prefer.items():
             clean[_text(dom, "[datasets] key").lower()] = _text(stem, f"[datasets] {dom}").lower()
         _set(self, "prefer", clean)
+
+
+@dataclass(frozen=True, slots=True)
+class DesignConfig:
+    """[design]: the escalation design the trial followed, as the design registry builds it.
+
+    Parameters
+    ----------
+    spec : dict
+        ``{"design": name, option: value, ...}`` as :func:`doseflow.designs.registry.build_design`
+        reads it (a wrapper's ``base`` is a table); the inverse of ``design.to_dict()``. Empty
+        (default): no design given, so the report shows the cohorts without decisions.
+    """
+
+    spec: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.spec, dict):
+            raise ConfigError("[design]", "a table naming the design and its options", self.spec)
+        if self.spec:
+            try:
+                build_design(self.spec, "[design]")
+            except InputError as err:  # the registry's errors, as configuration errors of this table
+                raise ConfigError(err.where, err.expected, err.value, err.hint) from None
+
+    @property
+    def design(self) -> Any:
+        """The design, or None when none was given."""
+        return build_design(self.spec, "[design]") if self.spec else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,7 +472,8 @@ class AdamConfig:
             _set(self, name, _text(getattr(self, name), w + name).upper())
 
 
-_SECTIONS: dict[str, type] = {"datasets": DatasetsConfig, "population": PopulationConfig, "safety": SafetyConfig,
+_SECTIONS: dict[str, type] = {"datasets": DatasetsConfig, "design": DesignConfig, "population": PopulationConfig,
+                              "safety": SafetyConfig,
                               "pk": PKConfig, "efficacy": EfficacyConfig, "adam": AdamConfig}
 
 
@@ -451,6 +488,7 @@ class ReadoutConfig:
     """
 
     datasets: DatasetsConfig = field(default_factory=DatasetsConfig)
+    design: DesignConfig = field(default_factory=DesignConfig)
     population: PopulationConfig = field(default_factory=PopulationConfig)
     safety: SafetyConfig = field(default_factory=SafetyConfig)
     pk: PKConfig = field(default_factory=PKConfig)
@@ -477,6 +515,9 @@ class ReadoutConfig:
             if name == "datasets":
                 sections[name] = DatasetsConfig(prefer=dict(table))
                 continue
+            if name == "design":
+                sections[name] = DesignConfig(spec=dict(table))
+                continue
             known = [f.name for f in dataclasses.fields(_SECTIONS[name])]
             for key in table:
                 if key not in known:
@@ -486,7 +527,7 @@ class ReadoutConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain TOML-like tables (for the report and results.json)."""
-        out: dict[str, Any] = {"datasets": dict(self.datasets.prefer)}
+        out: dict[str, Any] = {"datasets": dict(self.datasets.prefer), "design": dict(self.design.spec)}
         for name in ("population", "safety", "pk", "efficacy", "adam"):
             section = getattr(self, name)
             out[name] = {f.name: (list(v) if isinstance(v := getattr(section, f.name), tuple) else v)
