@@ -379,7 +379,6 @@ class RollingSix(DesignBase):
         nt, dt, pt = np.take(n, base + tg), np.take(d, base + tg), np.take(p, base + tg)
         settle_mtd = de & ~no_mtd & (nt >= _MAX_AT_LEVEL) & (dt + pt <= 1)
         room_t = np.maximum(_MAX_AT_LEVEL - nt, 0)
-        de_go = de & ~no_mtd & ~settle_mtd
         room_next = np.maximum(_MAX_AT_LEVEL - np.take(n, base + np.minimum(c + 1, k - 1)), 0)
         # one case per row (the order of np.select is the precedence), then table look-ups
         case = np.select([fresh, same, suspend, up_next, up_expand, up_top, up_mtd, no_mtd, settle_mtd],
