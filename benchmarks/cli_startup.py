@@ -4,16 +4,18 @@ Each command is started ``--runs`` times (after one warm-up run that fills the o
 system's file cache) with the console script of this checkout's virtual environment; the
 median wall time and the median processor time (user + system, of the finished child)
 are printed as a Markdown table for benchmarks/RESULTS.md. "Cold" is a new Python process
-each time, as a user's shell starts it (imports not cached in the process).
+each time, as a user's shell starts it (nothing cached in the process).
 
 Usage::
 
-    .venv/bin/python benchmarks/cli_startup.py [--runs 7] [--src OTHER/src]
+    .venv/bin/python benchmarks/cli_startup.py [--runs 7] [--before OTHER/src]
 
-``--src`` measures another source tree with the same environment (``PYTHONPATH``), e.g. an
-export of the previous commit (``git archive engine src | tar -x -C /tmp/base``) for a
-before/after comparison. The load average is printed with the table: time start-up on a
-quiet machine.
+``--before`` times another source tree too (with the same environment, by ``PYTHONPATH``),
+e.g. an export of the branch before a change (``git archive engine src | tar -x -C
+/tmp/before``): the two are run in turn, before, after, before, after..., so that a change
+in the machine's load during the measurement touches both alike, and the table gives both
+medians and their ratio. The load average is printed with the table: the machine is shared,
+and a loaded one stretches every time.
 """
 
 from __future__ import annotations
@@ -43,39 +45,56 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def time_command(argv: tuple[str, ...], runs: int, env: dict[str, str]) -> tuple[float, float]:
-    """Median wall and processor seconds of ``runs`` runs of ``doseflow argv`` (after one warm-up)."""
-    walls, cpus = [], []
-    for i in range(runs + 1):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        proc = subprocess.run([str(SCRIPT), *argv], env=env, capture_output=True, check=False)
-        wall = time.perf_counter() - t0
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if proc.returncode != 0:
-            raise SystemExit(f"doseflow {' '.join(argv)} failed: {proc.stderr.decode()[-500:]}")
-        if i:  # the first run warms the file cache
-            walls.append(wall)
-            cpus.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
-    return statistics.median(walls), statistics.median(cpus)
+def run_once(argv: tuple[str, ...], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and processor seconds of one run of ``doseflow argv``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run([str(SCRIPT), *argv], env=env, capture_output=True, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"doseflow {' '.join(argv)} failed: {proc.stderr.decode()[-500:]}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def time_commands(envs: dict[str, dict[str, str]], runs: int) -> dict[tuple[str, ...], dict[str, tuple[float, float]]]:
+    """Median (wall, cpu) per command and source tree, the trees' runs interleaved."""
+    out = {}
+    for argv in COMMANDS:
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in envs}
+        for i in range(runs + 1):
+            for name, env in envs.items():
+                measured = run_once(argv, env)
+                if i:  # the first round warms the file cache
+                    times[name].append(measured)
+        out[argv] = {name: (statistics.median(w for w, _ in t), statistics.median(c for _, c in t))
+                     for name, t in times.items()}
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="timed runs per command (default 7)")
-    parser.add_argument("--src", type=Path, default=None, help="measure this source tree instead (PYTHONPATH)")
+    parser.add_argument("--before", type=Path, default=None, help="also time this source tree (PYTHONPATH)")
     args = parser.parse_args()
-    env = dict(os.environ, COLUMNS="80")
-    if args.src is not None:
-        env["PYTHONPATH"] = str(args.src.resolve())
-    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; {args.runs} runs per command; "
-          f"source: {args.src or ROOT / 'src'}")
+    envs = {"after": dict(os.environ, COLUMNS="80")}
+    if args.before is not None:
+        envs = {"before": dict(os.environ, COLUMNS="80", PYTHONPATH=str(args.before.resolve())), **envs}
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; {args.runs} runs per command "
+          f"and source tree; {os.cpu_count()} processors")
+    results = time_commands(envs, args.runs)
     print()
-    print("| command | median wall (s) | median cpu (s) |")
-    print("|---|---|---|")
-    for argv in COMMANDS:
-        wall, cpu = time_command(argv, args.runs, env)
-        print(f"| `doseflow {' '.join(argv)}` | {wall:.3f} | {cpu:.3f} |", flush=True)
+    if args.before is None:
+        print("| command | median wall (s) | median cpu (s) |")
+        print("|---|---|---|")
+        for argv, r in results.items():
+            print(f"| `doseflow {' '.join(argv)}` | {r['after'][0]:.3f} | {r['after'][1]:.3f} |")
+    else:
+        print("| command | before: wall (s) | before: cpu (s) | after: wall (s) | after: cpu (s) | after / before |")
+        print("|---|---|---|---|---|---|")
+        for argv, r in results.items():
+            (bw, bc), (aw, ac) = r["before"], r["after"]
+            print(f"| `doseflow {' '.join(argv)}` | {bw:.3f} | {bc:.3f} | {aw:.3f} | {ac:.3f} | {aw / bw:.2f} |")
     print()
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
