@@ -49,6 +49,9 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     (["simulate", "boin", "--max-n", "2000", "--true-dlt", SCENARIO, "--chunk-size", "1000000"],
      "error: --chunk-size: must be at most 10,000 trials for trials of up to 2,000 patients (20,000,000 simulated "
      "patients per chunk bound the memory); got 1000000."),
+    (["simulate", "boin", "--max-n", "30", "--true-dlt", SCENARIO, "--trials", "100000000", "--chunk-size", "1"],
+     "error: --chunk-size: must be at least 1,000 trials per chunk for 100,000,000 trials (at most 100,000 chunks); "
+     "got 1."),
     (["simulate", "boin", "--exact", "--true-dlt", SCENARIO],
      "error: max_n: must be a maximum sample size: boin does not stop by itself; got None. Give --max-n (e.g. 30), "
      "or wrap the design in StopAtSampleSize."),
@@ -76,7 +79,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     (["serve", "--port", "70000"], "error: --port: must be a whole number in [1, 65,535]; got 70000."),
 ], ids=["boundaries-cohorts-100000", "boundaries-cohorts-1e9", "boundaries-table-too-long", "next-n-100000",
         "mtd-n-100000", "next-n-1e21", "next-n-total", "simulate-seed-negative", "simulate-trials-1e9",
-        "simulate-work-budget", "simulate-chunk-memory", "simulate-boin-exact-without-max-n", "exact-with-trials",
+        "simulate-work-budget", "simulate-chunk-memory", "simulate-chunks-1e8", "simulate-boin-exact-without-max-n", "exact-with-trials",
         "simulate-dlt-window-nan", "simulate-true-dlt-inf", "simulate-workers-1000", "simulate-scheduler-text",
         "grade2-with-boin", "option-the-design-does-not-take", "paths-from-too-long", "replicate-trials-1e9",
         "serve-port-70000"])

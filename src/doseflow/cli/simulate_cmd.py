@@ -12,7 +12,7 @@ size)^2 in one local run (the general engine's cost grows with the square of the
 size: about half an hour of one core of the development machine at the bound, from
 10^8 trials of 3+3 or BOIN with 30 patients to 25,000 trials of 2,000 patients); at most
 2 x 10^7 patients per chunk (memory: the default chunk of 10,000 trials of the largest
-trial, 2,000 patients); exact enumeration refuses designs whose state graph passes its
+trial, 2,000 patients) and at most 100,000 chunks (each has its own seed); exact enumeration refuses designs whose state graph passes its
 budget (:data:`doseflow.simulate.graph.MAX_STATES`) within a few seconds.
 
 A ``--max-n`` that is not a multiple of the cohort size (``--max-n 2`` with cohorts of 3)
@@ -58,6 +58,8 @@ MAX_WORK = 10**11
 MAX_CHUNK_PATIENTS = 20_000_000
 #: Most trials per chunk.
 MAX_CHUNK_SIZE = 1_000_000
+#: Most chunks of one run (each has its own seed and job: memory and scheduling overhead).
+MAX_CHUNKS = 100_000
 
 _SCENARIO = "Scenario"
 #: The choices of ``doseflow.simulate.scenario`` (importing it here would load the engine at
@@ -99,6 +101,10 @@ def check_simulation_size(trials: int, chunk_size: int, capacity: int, scheduler
     ``capacity`` is the largest sample size of a simulated trial; errors name the options
     (or study-file keys) ``trials_option`` and ``chunk_option``.
     """
+    if -(-trials // chunk_size) * runs > MAX_CHUNKS:
+        raise InputError(chunk_option, f"at least {-(-trials * runs // MAX_CHUNKS):,} trials per chunk for "
+                         f"{trials:,} trials{'' if runs == 1 else f' in {runs} runs'} (at most {MAX_CHUNKS:,} chunks)",
+                         chunk_size)
     if chunk_size * capacity > MAX_CHUNK_PATIENTS:
         most = MAX_CHUNK_PATIENTS // capacity
         raise InputError(chunk_option, f"at most {most:,} trials for trials of up to {capacity:,} patients "
