@@ -33,9 +33,9 @@ def test_demo_writes_sdtm_and_report_and_replaces_its_own_output(tmp_path, capsy
 
 def test_demo_bad_replicates_and_format_are_one_line_errors(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "d"), "--replicates", "-1"]) == 2
-    assert capsys.readouterr().err == "error: --replicates: must be a whole number >= 0; got -1.\n"
+    assert capsys.readouterr().err == "error: --replicates: must be a whole number in [0, 10,000]; got -1.\n"
     assert main(["demo", "--out", str(tmp_path / "d"), "--replicates", "10001"]) == 2
-    assert capsys.readouterr().err == "error: --replicates: must be a whole number <= 10000; got 10001.\n"
+    assert capsys.readouterr().err == "error: --replicates: must be a whole number in [0, 10,000]; got 10001.\n"
     assert main(["demo", "--out", str(tmp_path / "d"), "--format", "odt"]) == 2
     assert capsys.readouterr().err == "error: --format: must be one of 'html', 'pdf', 'docx'; got 'odt'.\n"
     assert not (tmp_path / "d").exists()  # nothing written before the options are checked

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from doseflow.cli.app import main
 from doseflow.insilico.headline import HEADLINE_FIGURES
 
@@ -51,3 +53,24 @@ def test_run_writes_xpt_that_the_readout_reads(tmp_path, capsys):
     assert results["n_treated"] == summary["patients"] == 32
     assert main(["insilico", "run", "--seed", "1", "--out", str(tmp_path / "x"), "--format", "sas"]) == 2
     assert capsys.readouterr().err.strip() == "error: --format: must be one of 'csv', 'xpt'; got 'sas'."
+
+
+def test_run_refuses_a_folder_with_other_files_unless_forced(tmp_path, capsys):
+    """Like `doseflow demo`: files it did not write are never mixed with a trial, unless --force says so."""
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["insilico", "run", "--seed", "1", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: --out: must be an absent or empty folder; got '{tmp_path}'. Choose another folder, or give --force "
+        "to replace the datasets it holds.")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    assert main(["insilico", "run", "--seed", "1", "--out", str(tmp_path), "--force", "--json"]) == 0
+    assert (tmp_path / "dm.csv").is_file() and (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_replicate_json_is_strict_and_rounded(capsys):
+    """Floats to 6 decimals (no 27.968750000000007), and no NaN (JSON null) where a figure cannot be computed."""
+    assert main(["insilico", "replicate", "--trials", "2", "--seed", "1", "--json"]) == 0
+    text = capsys.readouterr().out
+    data = json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))
+    floats = [v for v in data["medians"].values() if isinstance(v, float)]
+    assert floats and all(round(v, 6) == v for v in floats)

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from doseflow.cli.app import main
+from doseflow.cli.json_output import to_json_value
 from doseflow.designs import BOIN, StopAtSampleSize
 from doseflow.simulate import simulate
 
@@ -30,7 +31,7 @@ def test_monte_carlo_json_equals_the_python_api(capsys):
     out = json.loads(capsys.readouterr().out)
     api = simulate(StopAtSampleSize(BOIN(target=0.3), max_n=30), [0.05, 0.15, 0.30, 0.45, 0.60], n_trials=2000,
                    seed=7)
-    assert out == json.loads(json.dumps(api.to_dict()))
+    assert out == to_json_value(api.to_dict())
     assert (out["trials"], out["seed"]) == (2000, 7)
     assert len(out["selection_se"]) == 5 and out["overdose_pct"] is not None and "stop_reasons" in out
 
@@ -47,9 +48,10 @@ def test_calendar_time_reports_duration(capsys):
     [
         (["boin", "--max-n", "30", "--true-dlt", "0.05,1.5"],
          "error: --true-dlt item 2: must be a probability in [0, 1]; got 1.5."),
-        (["boin", "--max-n", "30", "--true-dlt", "0.05,x"], "error: --true-dlt item 2: must be a number; got 'x'."),
+        (["boin", "--max-n", "30", "--true-dlt", "0.05,x"],
+         "error: --true-dlt item 2: must be a probability in [0, 1]; got 'x'."),
         (["boin", "--max-n", "30", "--true-dlt", SCENARIO, "--trials", "0"],
-         "error: --trials: must be a whole number >= 1; got 0."),
+         "error: --trials: must be a whole number in [1, 100,000,000]; got 0."),
         (["boin", "--true-dlt", SCENARIO],
          "error: max_n: must be a maximum sample size: boin does not stop by itself; got None. Give --max-n (e.g. "
          "30), or wrap the design in StopAtSampleSize."),
@@ -64,7 +66,7 @@ def test_calendar_time_reports_duration(capsys):
          "'rolling6'. Outcomes pending in calendar time, or decisions from more than the counts, make paths too many "
          "to enumerate: use Monte Carlo simulation."),
         (["3+3", "--true-dlt", SCENARIO, "--seed", "-1"],
-         "error: --seed: must be a whole number >= 0; got -1."),
+         "error: --seed: must be a whole number in [0, 2^63 - 1]; got -1."),
     ],
     ids=["probability", "text", "trials", "no-end", "calendar", "exact-trials", "exact-calendar", "seed"],
 )
@@ -103,3 +105,16 @@ def test_paths_table_and_tree(tmp_path, capsys):
     first = {n["outcomes"]: n["rule"] for n in data["nodes"] if n["cohort"] == 1}
     assert first == {"1NNN": "3+3.escalate", "1TNN": "3+3.expand", "1TTN": "3+3.no_mtd", "1TTT": "3+3.no_mtd"}
     assert (tmp_path / "t.png").stat().st_size > 5000
+
+
+def test_the_command_lines_choices_and_bounds_are_the_engines():
+    """The command line states the engine's choices and bounds without importing it (start-up): the same values."""
+    from doseflow.cli import demo_cmd, designs_cmd, simulate_cmd
+    from doseflow.conduct.workflows import DEMO_MAX_REPLICATES
+    from doseflow.simulate import run, scenario
+
+    assert simulate_cmd.DLT_TIME_DISTRIBUTIONS == scenario.DLT_TIME_DISTRIBUTIONS
+    assert simulate_cmd.ARRIVAL_PROCESSES == scenario.ARRIVAL_PROCESSES
+    assert simulate_cmd.MAX_TRIALS == run.MAX_TRIALS
+    assert designs_cmd.MAX_TRIAL_PATIENTS == run.MAX_PATIENTS
+    assert demo_cmd.MAX_REPLICATES == DEMO_MAX_REPLICATES

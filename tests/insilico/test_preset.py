@@ -84,3 +84,55 @@ def test_bad_files_name_file_section_key(tmp_path, text, match):
 def test_unknown_preset():
     with pytest.raises(ConfigError, match="--preset"):
         load_preset("nope")
+
+
+def _edited(tmp_path, old: str, new: str, name: str = "edited.toml", prefix: bytes = b"") -> str:
+    """A copy of the packaged preset with one line changed (``old`` must occur once)."""
+    from doseflow.insilico.preset import preset_path
+
+    text = preset_path("gq1001").read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path = tmp_path / name
+    path.write_bytes(prefix + text.replace(old, new).encode("utf-8"))
+    return str(path)
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('dose_levels = { value = [1.2, 2.4, 3.6, 4.8, 6.0, 7.2, 8.4], unit = "mg/kg"',
+     'dose_levels = { value = [1.2, 2.4, 3.6, 4.8, 6.0, 7.2, 8.4], unit = "mg/m2"',
+     "edited.toml [trial] dose_levels unit: must be 'mg/kg', the unit the virtual trial computes dose_levels in "
+     "(units are not converted); got 'mg/m2'. Give the value in mg/kg."),
+    ("expansion_levels = { value = 3,", "expansion_levels = { value = 9,",
+     "edited.toml [trial] expansion_levels: must be at most the number of dose levels (7); got 9."),
+    ("high_dose_mg_kg = { value = 7.2,", "high_dose_mg_kg = { value = 99.0,",
+     "edited.toml [trial] high_dose_mg_kg: must be at most the highest dose level (8.4 mg/kg; above it the high-dose "
+     "population is empty); got 99.0."),
+    ("cl = { value = 0.127,", "cl = { value = nan,",
+     "edited.toml [pk] cl: must be finite numbers (not nan or inf); got nan."),
+    ('cl = { value = 0.127, unit = "L/day"', 'cl = { value = 0.127, unit = "L/h"',
+     "edited.toml [pk] cl unit: must be 'L/day', the unit the virtual trial computes cl in (units are not "
+     "converted); got 'L/h'. Give the value in L/day."),
+], ids=["dose-unit-mg-m2", "expansion-levels-9-of-7", "high-dose-99-mg-kg", "nan-parameter", "clearance-per-hour"])
+def test_preset_values_the_trial_cannot_use_are_refused(tmp_path, old, new, message):
+    with pytest.raises(ConfigError) as err:
+        load_preset(_edited(tmp_path, old, new))
+    assert str(err.value) == message
+
+
+def test_preset_with_a_byte_order_mark_is_read(tmp_path):
+    """A file saved by an editor with a UTF-8 byte-order mark reads as the same preset."""
+    path = _edited(tmp_path, "n_patients = { value = 32,", "n_patients = { value = 12,", prefix=b"\xef\xbb\xbf")
+    assert load_preset(path).trial.n_patients == 12
+
+
+def test_preset_not_utf8_is_refused_naming_the_byte(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('[trial]\nstudy_start = { value = "2020-07-07", source = "café" }\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"latin1.toml: must be a UTF-8 text file; got 'byte 0xe9 at offset 59'"):
+        load_preset(path)
+
+
+def test_preset_units_may_be_left_out(tmp_path):
+    """An empty unit means the packaged one: the file is read as the default."""
+    path = _edited(tmp_path, 'n_patients = { value = 32, unit = "patient"', 'n_patients = { value = 32, unit = ""')
+    assert load_preset(path).trial == load_preset("gq1001").trial

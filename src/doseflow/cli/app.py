@@ -12,6 +12,7 @@ import functools
 import typer
 
 from doseflow import __version__
+from doseflow.cli.help_style import Group
 from doseflow.errors import DoseflowError
 
 app = typer.Typer(
@@ -20,9 +21,12 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=Group,
 )
 
 EXIT_INPUT = 2
+#: Exit status after Ctrl-C (128 + SIGINT, the shells' convention).
+EXIT_INTERRUPTED = 130
 
 
 def _version(value: bool) -> None:
@@ -40,7 +44,14 @@ def _root(
 
 @functools.cache
 def _register() -> None:
-    """Add the commands, once: each module of one user task holds a Typer app of its commands."""
+    """Add the commands, once: each module of one user task holds a Typer app of its commands.
+
+    The modules import at their top only what declaring their options needs (Typer, the
+    design registry); what a command computes with (the simulation engine, the readout,
+    the report, pandas, matplotlib) is imported inside the command, so that
+    ``doseflow --version`` and the design commands start in a fraction of a second
+    (``benchmarks/cli_startup.py``).
+    """
     from doseflow.cli import (
         analyze_cmd,
         audit_cmd,
@@ -73,13 +84,24 @@ def _usage_error_line(exc: BaseException) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console entry point: run the app, turning every input error into one line and exit 2."""
+    """Console entry point: run the app, turning every input error into one line and exit 2.
+
+    A file or folder that cannot be read or written (``OSError``) is an input error too,
+    named by its path; Ctrl-C ends with one line and status 130.
+    """
     _register()
     try:
         rc = app(args=argv, standalone_mode=False)
     except DoseflowError as exc:
         typer.echo(f"error: {exc}", err=True)
         return EXIT_INPUT
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else "file"
+        typer.echo(f"error: {where}: {exc.strerror or exc}.", err=True)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted", err=True)
+        return EXIT_INTERRUPTED
     except Exception as exc:  # usage errors, Exit and Abort of Typer's click
         name = type(exc).__name__
         if name == "NoArgsIsHelpError":
@@ -91,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_INPUT
         if name == "Exit":
             return int(getattr(exc, "exit_code", 0))
-        if name == "Abort":
-            typer.echo("error: aborted", err=True)
-            return 1
+        if name == "Abort":  # click's form of Ctrl-C (and of end of input at a prompt)
+            typer.echo("error: interrupted", err=True)
+            return EXIT_INTERRUPTED
         raise
     return rc if isinstance(rc, int) else 0
 

@@ -9,39 +9,52 @@ intact, 1 when it is broken (2 for a bad option, as everywhere). ``--json`` prin
 
 from __future__ import annotations
 
-import json
+from typing import Optional
 
 import typer
-from sqlalchemy import select
 
-from doseflow.service.store.engine import DEFAULT_DB
+from doseflow.cli.common_options import (
+    check_database_exists,
+    database_errors,
+    database_url,
+    db_option,
+    json_option,
+)
+from doseflow.cli.help_style import Command, Group
+from doseflow.cli.json_output import print_json
 
 __all__ = ["commands", "audit_app", "verify_command"]
 
-audit_app = typer.Typer(help="The audit trail of the service database.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail of the service database.", no_args_is_help=True, cls=Group)
 #: The commands of this module, added to the application by :mod:`doseflow.cli.app`.
 commands = typer.Typer()
 commands.add_typer(audit_app, name="audit")
 
 
-@audit_app.command("verify")
+@audit_app.command("verify", cls=Command)
 def verify_command(
-    db: str = typer.Option(DEFAULT_DB, "--db", help="Database URL (SQLite file or postgresql+psycopg://...)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    db: Optional[str] = db_option(),
+    as_json: bool = json_option("Print the result as JSON."),
 ) -> None:
-    """Check the audit trail's hash chain; name the first broken entry."""
+    """Check the audit trail's hash chain; name the first broken entry.
+
+    Example: doseflow audit verify --db sqlite:///doseflow.db
+    """
+    from sqlalchemy import select
+
     from doseflow.service.store.audit_chain import verify_audit
     from doseflow.service.store.engine import make_engine, read_transaction
     from doseflow.service.store.schema import SYSTEM_CHAIN, trials
 
-    with read_transaction(make_engine(db)) as conn:
+    check_database_exists(db)
+    with database_errors(db), read_transaction(make_engine(database_url(db))) as conn:
         result = verify_audit(conn)
         protocol = None
         if result.broken_chain not in (None, SYSTEM_CHAIN):
             protocol = conn.execute(select(trials.c.protocol_id).where(trials.c.id == result.broken_chain)).scalar()
     out = {**result.to_dict(), "broken_protocol": protocol}
     if as_json:
-        typer.echo(json.dumps(out))
+        print_json(out)
     elif result.ok:
         typer.echo(f"audit trail intact: {result.entries} entries in {result.chains} chains")
     else:

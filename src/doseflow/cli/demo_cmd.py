@@ -11,61 +11,58 @@ the report's "Virtual trial vs published" (0 leaves it out). ``--json`` prints `
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from doseflow.checks import check_int
-from doseflow.errors import InputError
+from doseflow.cli.common_options import (
+    json_option,
+    report_formats,
+    report_formats_option,
+    seed_option,
+    whole_number_option,
+)
+from doseflow.cli.help_style import Command
+from doseflow.cli.json_output import print_json
+from doseflow.cli.outputs import prepare_output_dir
+from doseflow.cli.progress import progress_bar
 
-__all__ = ["demo_command"]
+__all__ = ["demo_command", "MAX_REPLICATES"]
 
 #: The commands of this module, added to the application by :mod:`doseflow.cli.app`.
 commands = typer.Typer()
 
+#: Most replicates of the demo's comparison (``doseflow.conduct.workflows.DEMO_MAX_REPLICATES``, not imported
+#: at start-up; tested equal).
+MAX_REPLICATES = 10_000
 
-@commands.command("demo")
+
+@commands.command("demo", cls=Command)
 def demo_command(
-    out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the demo's SDTM data and report."),
-    seed: int = typer.Option(1, "--seed", help="Seed of the virtual trial (>= 0)."),
-    preset: str = typer.Option("gq1001", "--preset", help="Packaged preset name or a TOML file."),
-    replicates: int = typer.Option(200, "--replicates", help="Virtual trials compared with the published trial "
-                                   "(0-10000; 0 leaves the comparison out)."),
-    formats: Optional[list[str]] = typer.Option(
-        None, "--format", help="Also write the report as pdf (headless Chromium) or docx (Word); may be repeated."),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary instead of the report's location."),
+    out: Path = typer.Option(Path("demo-output"), "--out", metavar="FOLDER",
+                             help="Folder for the demo's SDTM data and report: absent, empty or an earlier demo's."),
+    seed: int = seed_option(),
+    preset: str = typer.Option("gq1001", "--preset", metavar="NAME|FILE",
+                               help="Packaged preset name or a TOML file."),
+    replicates: int = whole_number_option(200, "--replicates", "Virtual trials compared with the published trial "
+                                          "(0 leaves the comparison out)", minimum=0, maximum=MAX_REPLICATES),
+    formats: Optional[list[str]] = report_formats_option(),
+    as_json: bool = json_option("Print a JSON summary instead of the report's location."),
 ) -> None:
-    """Simulate a virtual GQ1001 phase Ia trial, write it as SDTM and read it out into a report."""
-    from doseflow.checks import check_choice
-    from doseflow.conduct.workflows import DEMO_MAX_REPLICATES, DEMO_STEPS, run_demo, validate_demo_folder
-    from doseflow.report.outputs import FORMATS
+    """Simulate a virtual GQ1001 phase Ia trial, write it as SDTM and read it out into a report.
 
-    check_int(seed, "--seed", minimum=0, error=InputError)
-    check_int(replicates, "--replicates", minimum=0, maximum=DEMO_MAX_REPLICATES, error=InputError)
-    for fmt in formats or ():
-        check_choice(fmt, "--format", FORMATS, error=InputError)
-    if "pdf" in (formats or ()):
-        from doseflow.report.pdf import find_chromium
+    Example: doseflow demo --out demo-output
+    """
+    from doseflow.conduct.workflows import DEMO_STEPS, run_demo, validate_demo_folder
 
-        find_chromium()  # before the work, not after it
-    options = {"seed": seed, "preset": preset, "replicates": replicates, "formats": tuple(formats or ())}
+    options = {"seed": seed, "preset": preset, "replicates": replicates, "formats": report_formats(formats)}
     validate_demo_folder(out, "--out")
-    if sys.stderr.isatty() and not as_json:
-        columns = (TextColumn("{task.description:<14}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                   TimeElapsedColumn())
-        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task(DEMO_STEPS[0], total=len(DEMO_STEPS))
-            summary = run_demo(out, **options,
-                               progress=lambda name, i: bar.update(task, description=name, completed=i))
-    else:
-        summary = run_demo(out, **options)
+    prepare_output_dir(out)
+    with progress_bar(DEMO_STEPS[0], total=len(DEMO_STEPS)) as update:
+        summary = run_demo(out, **options, progress=lambda name, i: update(i, description=name))
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        print_json(summary)
         return
     r = summary["results"]
     typer.echo(f"virtual GQ1001 trial (seed {seed}): {summary['patients']} patients; SDTM in {summary['sdtm']}")

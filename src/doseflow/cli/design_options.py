@@ -17,21 +17,20 @@ from typing import Any, Optional
 import typer
 from rich.markup import escape
 
+from doseflow.cli.common_options import parse_number, parse_whole_number
 from doseflow.designs.registry import CliOption, cli_options, design_classes
 from doseflow.errors import InputError
 
-__all__ = ["with_design_options", "parse_numbers", "DESIGN_ARGUMENT", "design_names_help"]
+__all__ = ["with_design_options", "parse_numbers", "design_argument"]
 
 _PANEL = "Design options (each design takes its own; see `doseflow designs`)"
 
 
-def design_names_help() -> str:
-    """``"Design: 3+3, rolling6, boin, ..."``: the valid names, for help texts."""
-    return "Design: " + ", ".join(design_classes()) + "."
-
-
-DESIGN_ARGUMENT = typer.Argument(..., help="Design name (see `doseflow designs`).", metavar="DESIGN",
-                                 show_default=False)
+def design_argument(names: list[str] | None = None) -> Any:
+    """The DESIGN argument, its help listing the valid names (all designs, or ``names``)."""
+    names = list(design_classes()) if names is None else names
+    return typer.Argument(..., metavar="DESIGN", show_default=False,
+                          help="The design: " + ", ".join(names) + " (see `doseflow designs`).")
 
 
 def _param_name(flag: str) -> str:
@@ -61,32 +60,33 @@ def _parameter(option: CliOption) -> inspect.Parameter:
 
 
 def _convert(option: CliOption, text: str) -> Any:
-    """The value of a flag's text, by the option's kind; a clear error naming the flag and the text."""
+    """The value of a flag's text, by the option's kind; a clear error naming the flag and the text.
+
+    Only the kind is checked here; the bounds are the design's own (its options' metadata),
+    checked when the design is built, so they are stated once.
+    """
     kind = option.spec.kind
     if kind == "floats":
         return parse_numbers(text, option.flag)
     if kind == "int":
-        try:
-            return int(text)
-        except ValueError:
-            raise InputError(option.flag, "a whole number", text) from None
+        return parse_whole_number(text, option.flag)
     if kind == "float":
-        try:
-            return float(text)
-        except ValueError:
-            raise InputError(option.flag, "a number", text) from None
+        return parse_number(text, option.flag)
     return text
 
 
-def parse_numbers(text: str, where: str) -> list[float]:
-    """``"0.05,0.1,0.2"`` as numbers, naming ``where`` and the item on error."""
-    out = []
-    for i, item in enumerate(str(text).split(","), start=1):
-        try:
-            out.append(float(item.strip()))
-        except ValueError:
-            raise InputError(f"{where} item {i}", "a number", item.strip()) from None
-    return out
+#: Most items of a list of numbers (one per dose level).
+MAX_ITEMS = 100
+
+
+def parse_numbers(text: str, where: str, minimum: float | None = None, maximum: float | None = None, *,
+                  noun: str = "a number") -> list[float]:
+    """``"0.05,0.1,0.2"`` as finite numbers within their bounds, naming ``where`` and the item on error."""
+    items = str(text).split(",")
+    if len(items) > MAX_ITEMS:
+        raise InputError(where, f"at most {MAX_ITEMS} numbers (one per dose level)", len(items))
+    return [parse_number(item.strip(), f"{where} item {i}", minimum, maximum, noun=noun)
+            for i, item in enumerate(items, start=1)]
 
 
 def with_design_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -13,50 +13,57 @@ JSON contracts (1-based dose levels; every command takes ``--json``):
 
 from __future__ import annotations
 
-import json
-from typing import Any, Optional
+from typing import Optional
 
 import typer
+from rich.markup import escape
 
-from doseflow.checks import check_counts, check_int
+from doseflow.cli.common_options import json_option, parse_whole_number, whole_number_option
 from doseflow.cli.console import console
-from doseflow.cli.design_options import DESIGN_ARGUMENT, with_design_options
+from doseflow.cli.design_options import design_argument, with_design_options
+from doseflow.cli.help_style import Command
+from doseflow.cli.json_output import print_json
+from doseflow.cli.tables import print_table
 from doseflow.core import DosePlan, TrialState
 from doseflow.designs.registry import cli_options, design_classes, design_from_options, options_of, wrapper_classes
 from doseflow.errors import InputError
 
-__all__ = ["parse_counts", "state_from_counts"]
+__all__ = ["parse_counts", "state_from_counts", "MAX_LEVELS", "MAX_TRIAL_PATIENTS"]
 
 #: The commands of this module, added to the application by :mod:`doseflow.cli.app`.
 commands = typer.Typer()
 
-JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
-#: Largest number of patients a level may hold on the command line (bounds memory and time).
-MAX_PER_LEVEL = 10_000
+#: Most dose levels a trial typed on the command line may have.
 MAX_LEVELS = 100
+#: Most patients a trial typed on the command line (or a decision table) may hold: the
+#: largest trial that is simulated (``doseflow.simulate.run.MAX_PATIENTS``, not imported at
+#: start-up; tested equal); it bounds the memory and time of a decision.
+MAX_TRIAL_PATIENTS = 2_000
+#: Most cohorts a decision table spans.
+MAX_TABLE_COHORTS = 100
 
 
 def parse_counts(text: str, option: str) -> list[int]:
-    """Parse ``"3,3,6,0"`` into whole numbers 0..MAX_PER_LEVEL, naming ``option`` and the bad item."""
+    """Parse ``"3,3,6,0"`` into whole numbers 0..MAX_TRIAL_PATIENTS, naming ``option`` and the bad item."""
     items = [t.strip() for t in str(text).split(",")]
     if len(items) > MAX_LEVELS:
         raise InputError(option, f"at most {MAX_LEVELS} dose levels", len(items))
-    out: list[int] = []
-    for i, item in enumerate(items, start=1):
-        try:
-            value = int(item)
-        except ValueError:
-            raise InputError(f"{option} level {i}", "a whole number", item) from None
-        out.append(check_int(value, f"{option} level {i}", minimum=0, maximum=MAX_PER_LEVEL, error=InputError))
-    return out
+    return [parse_whole_number(item, f"{option} level {i}", 0, MAX_TRIAL_PATIENTS)
+            for i, item in enumerate(items, start=1)]
 
 
 def state_from_counts(n: str, dlt: str, current: Optional[int], pending: Optional[str] = None,
                       grade2: Optional[str] = None) -> TrialState:
     """The trial state typed on the command line (per-level counts), every count checked."""
     n_list = parse_counts(n, "--n")
+    if sum(n_list) > MAX_TRIAL_PATIENTS:
+        raise InputError("--n", f"at most {MAX_TRIAL_PATIENTS:,} patients in all", sum(n_list))
     y_list = parse_counts(dlt, "--dlt")
-    check_counts(n_list, y_list)
+    if len(y_list) != len(n_list):
+        raise InputError("--dlt", f"a list as long as --n ({len(n_list)} levels)", y_list)
+    for i, (ni, yi) in enumerate(zip(n_list, y_list), start=1):
+        if yi > ni:
+            raise InputError(f"--dlt level {i}", f"at most the number of patients at that level ({ni})", yi)
     k = len(n_list)
     p_list = parse_counts(pending, "--pending") if pending else [0] * k
     g_list = parse_counts(grade2, "--grade2") if grade2 else None
@@ -79,12 +86,8 @@ def state_from_counts(n: str, dlt: str, current: Optional[int], pending: Optiona
     return TrialState.from_counts(k, n_list, y_list, current, pending=p_list, grade2=g_list)
 
 
-def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, allow_nan=False))
-
-
-@commands.command("designs")
-def designs_command(as_json: bool = JSON) -> None:
+@commands.command("designs", cls=Command)
+def designs_command(as_json: bool = json_option()) -> None:
     """List the dose-escalation designs and the wrappers that add rules to any of them.
 
     Example: doseflow designs --json
@@ -103,30 +106,38 @@ def designs_command(as_json: bool = JSON) -> None:
     data = {"designs": [describe(c, False) for c in design_classes().values()],
             "wrappers": [describe(c, True) for c in wrapper_classes().values()]}
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
+    from rich import box
     from rich.table import Table
 
-    table = Table("design", "what", "options", title="doseflow designs", show_lines=True)
+    designs = Table("design", "what it does, its options and its source", title="doseflow designs",
+                    box=box.SIMPLE_HEAD, show_lines=True)
     for row in data["designs"]:
-        table.add_row(f"[bold]{row['name']}[/bold]", f"{row['title']}\n[dim]{row['citation']}[/dim]",
-                      ", ".join(o["flag"] for o in row["options"]))
-    console.print(table)
-    wrappers = Table("wrapper", "what", "flags", title="wrappers: add to any design (applied innermost first)",
+        designs.add_row(f"[bold]{row['name']}[/bold]", f"{row['title']}\noptions: "
+                        + ", ".join(o["flag"] for o in row["options"]) + f"\n[dim]{row['citation']}[/dim]")
+    print_table(designs)
+    wrappers = Table("wrapper", "what it adds and its flags",
+                     title="wrappers: add to any design (applied innermost first)", box=box.SIMPLE_HEAD,
                      show_lines=True)
     for row in data["wrappers"]:
         flags = ([row["switch"]] if row["switch"] else []) + [o["flag"] for o in row["options"]]
-        wrappers.add_row(row["name"], row["title"], ", ".join(flags))
-    console.print(wrappers)
+        wrappers.add_row(row["name"], f"{row['title']}\nflags: " + ", ".join(flags))
+    print_table(wrappers)
 
 
-@commands.command("boundaries")
+def _table_designs() -> list[str]:
+    return [n for n, c in design_classes().items() if hasattr(c, "decision_table")]
+
+
+@commands.command("boundaries", cls=Command)
 @with_design_options
 def boundaries_command(
-    design: str = DESIGN_ARGUMENT,
-    cohorts: int = typer.Option(10, "--cohorts", min=1, max=1000,
-                                help="Number of cohorts: n runs to cohort size x cohorts [1-1000]."),
-    as_json: bool = JSON,
+    design: str = design_argument(_table_designs()),
+    cohorts: int = whole_number_option(10, "--cohorts", "Cohorts the table spans: n runs from 1 to cohort size x "
+                                       f"cohorts, at most {MAX_TRIAL_PATIENTS:,}", minimum=1,
+                                       maximum=MAX_TABLE_COHORTS),
+    as_json: bool = json_option(),
     design_options: dict = None,  # type: ignore[assignment]
 ) -> None:
     """The decision table on the DLT count at the current level, one row per n.
@@ -138,43 +149,58 @@ def boundaries_command(
     d = design_from_options(design, design_options)
     inner = getattr(d, "innermost", d)
     if not hasattr(inner, "decision_table"):
-        names = [n for n, c in design_classes().items() if hasattr(c, "decision_table")]
-        raise InputError("DESIGN", "a design with a count-based decision table (" + ", ".join(names) + ")", design)
+        raise InputError("DESIGN", "a design with a count-based decision table (" + ", ".join(_table_designs()) + ")",
+                         design)
     size = getattr(inner, "cohort_size", 3)
+    if size * cohorts > MAX_TRIAL_PATIENTS:
+        raise InputError("--cohorts", f"at most {MAX_TRIAL_PATIENTS // size:,} with cohorts of {size} (a table of "
+                         f"at most {MAX_TRIAL_PATIENTS:,} patients)", cohorts)
     table = inner.decision_table(size * cohorts)
     out = {"design": inner.name, **table.to_dict()}
     if as_json:
-        _print_json(out)
+        print_json(out)
         return
+    from rich import box
     from rich.table import Table
 
     fmt = lambda v: "-" if v is None else str(v)  # noqa: E731
-    t = Table(title=f"{inner.name}: decisions on the DLTs at the current level", caption="-: no count gives it")
-    for col in ("n", "escalate if DLTs <=", "de-escalate if DLTs >=", "eliminate if DLTs >="):
+    t = Table(title=f"{inner.name}, by the DLTs among the n patients at the current level: escalate if DLTs <= "
+                    "the number, de-escalate if >=, eliminate the level and those above if >=",
+              caption="-: no number of DLTs gives it", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("n", "escalate", "de-escalate", "eliminate"):
         t.add_column(col, justify="right")
     for n, e, de, x in zip(table.n, table.escalate, table.deescalate, table.eliminate):
         t.add_row(str(n), fmt(e), fmt(de), fmt(x))
-    console.print(t)
+    print_table(t)
 
 
-N_OPT = typer.Option(..., "--n", help="Patients treated per level, lowest first, e.g. 3,3,6,0,0,0.", show_default=False)
-DLT_OPT = typer.Option(..., "--dlt", help="DLTs per level, e.g. 0,0,1,0,0,0.", show_default=False)
-CURRENT = typer.Option(None, "--current", min=1, max=MAX_LEVELS, help="Level of the last cohort (1-based).")
-PENDING = typer.Option(None, "--pending", help="Patients per level still in the DLT window (outcome not known).")
-GRADE2 = typer.Option(None, "--grade2", help="Accelerated titration: patients per level with a related grade >= 2 "
-                      "toxicity and no DLT.")
+N_OPT = typer.Option(..., "--n", metavar="COUNTS", show_default=False,
+                     help=f"Patients treated per level, lowest first, e.g. 3,3,6,0,0,0 (whole numbers >= 0; at most "
+                     f"{MAX_LEVELS} levels and {MAX_TRIAL_PATIENTS:,} patients in all).")
+DLT_OPT = typer.Option(..., "--dlt", metavar="COUNTS", show_default=False,
+                       help="DLTs per level, e.g. 0,0,1,0,0,0 (whole numbers from 0 to the patients at the level).")
+CURRENT = whole_number_option(None, "--current", "Level of the last cohort, 1-based (required once a patient is "
+                              "treated)", minimum=1, maximum=MAX_LEVELS)
+PENDING = typer.Option(None, "--pending", metavar="COUNTS", show_default=False,
+                       help="Patients per level whose DLT window is still open (counted in --n, outcome not known), "
+                       "e.g. 0,0,2; every design reads it: interval designs (boin, keyboard, mtpi2, i3+3) and 3+3 "
+                       "decide from the evaluated patients and wait when none is evaluated at the current level, "
+                       "rolling6 enrols while outcomes are pending.")
+GRADE2 = typer.Option(None, "--grade2", metavar="COUNTS", show_default=False,
+                      help="Patients per level with a related grade >= 2 toxicity and no DLT, e.g. 1,0,0; read only "
+                      "by designs that read grades (add --accelerated).")
 
 
-@commands.command("next")
+@commands.command("next", cls=Command)
 @with_design_options
 def next_command(
-    design: str = DESIGN_ARGUMENT,
+    design: str = design_argument(),
     n: str = N_OPT,
     dlt: str = DLT_OPT,
     current: Optional[int] = CURRENT,
     pending: Optional[str] = PENDING,
     grade2: Optional[str] = GRADE2,
-    as_json: bool = JSON,
+    as_json: bool = json_option(),
     design_options: dict = None,  # type: ignore[assignment]
 ) -> None:
     """The design's next decision for the trial so far, with its reason.
@@ -187,7 +213,7 @@ def next_command(
                          f"--accelerated); {d.name} does not", grade2)
     decision = d.decide(state_from_counts(n, dlt, current, pending, grade2))
     if as_json:
-        _print_json(decision.to_dict())
+        print_json(decision.to_dict())
         return
     if decision.next_dose is None:
         head = "stop"
@@ -197,19 +223,19 @@ def next_command(
         how = "up to " if decision.cohort_kind == "up_to" else ""
         move = "stay at" if decision.action == "stay" else f"{decision.action} to"
         head = f"{move} level {decision.next_dose}: treat {how}{decision.cohort_size}"
-    console.print(f"[bold]{head}[/bold] ({decision.rule})\n{decision.reason}", highlight=False)
+    console.print(f"[bold]{head}[/bold] ({decision.rule})\n{escape(decision.reason)}", highlight=False)
     if decision.eliminated:
         console.print("eliminated levels: " + ", ".join(map(str, decision.eliminated)))
 
 
-@commands.command("mtd")
+@commands.command("mtd", cls=Command)
 @with_design_options
 def mtd_command(
-    design: str = DESIGN_ARGUMENT,
+    design: str = design_argument(),
     n: str = N_OPT,
     dlt: str = DLT_OPT,
     current: Optional[int] = CURRENT,
-    as_json: bool = JSON,
+    as_json: bool = json_option(),
     design_options: dict = None,  # type: ignore[assignment]
 ) -> None:
     """The maximum tolerated dose selected from the trial's data.
@@ -221,7 +247,7 @@ def mtd_command(
         current = max((i + 1 for i, v in enumerate(parse_counts(n, "--n")) if v > 0), default=None)
     selection = d.select_mtd(state_from_counts(n, dlt, current))
     if as_json:
-        _print_json(selection.to_dict())
+        print_json(selection.to_dict())
         return
     label = "no MTD" if selection.dose is None else f"MTD = level {selection.dose}"
-    console.print(f"[bold]{label}[/bold] ({selection.rule})\n{selection.reason}", highlight=False)
+    console.print(f"[bold]{label}[/bold] ({selection.rule})\n{escape(selection.reason)}", highlight=False)

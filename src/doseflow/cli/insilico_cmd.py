@@ -13,53 +13,71 @@ JSON contracts:
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 
-from doseflow.checks import check_choice, check_int
-from doseflow.errors import ConfigError
+from doseflow.checks import check_choice
+from doseflow.cli.common_options import (
+    json_option,
+    scheduler_option,
+    seed_option,
+    whole_number_option,
+    workers_option,
+)
+from doseflow.cli.console import console
+from doseflow.cli.help_style import Command, Group
+from doseflow.cli.json_output import print_json
+from doseflow.cli.outputs import prepare_output_dir
+from doseflow.cli.progress import progress_bar
+from doseflow.cli.tables import print_table
+from doseflow.errors import InputError
 
-insilico_app = typer.Typer(help="Virtual phase Ia trials of an ADC (in-silico patients).", no_args_is_help=True)
+insilico_app = typer.Typer(help="Virtual phase Ia trials of an ADC (in-silico patients).", no_args_is_help=True,
+                           cls=Group)
 commands = typer.Typer()
 commands.add_typer(insilico_app, name="insilico")
 
-console = Console()
+#: Most virtual trials of one replicate study (about 20 minutes on 2 workers of the development machine).
+MAX_REPLICATES = 100_000
 
 
-@insilico_app.command("run")
+@insilico_app.command("run", cls=Command)
 def run_cmd(
-    seed: int = typer.Option(..., "--seed", help="Seed (>= 0); the same seed gives the same trial."),
-    out: Path = typer.Option(..., "--out", help="Folder to write the trial's SDTM datasets to."),
-    preset: str = typer.Option("gq1001", "--preset", help="Packaged preset name or a TOML file."),
-    fmt: str = typer.Option("csv", "--format", help="SDTM file format: csv or xpt (SAS transport v5)."),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+    seed: int = seed_option(),
+    out: Path = typer.Option(..., "--out", metavar="FOLDER", help="Folder to write the trial's SDTM datasets to: "
+                             "absent or empty, unless --force."),
+    preset: str = typer.Option("gq1001", "--preset", metavar="NAME|FILE",
+                               help="Packaged preset name or a TOML file."),
+    fmt: str = typer.Option("csv", "--format", metavar="[csv|xpt]",
+                            help="SDTM file format: csv or xpt (SAS transport v5)."),
+    force: bool = typer.Option(False, "--force", help="Write into a folder that already holds files, replacing the "
+                               "datasets of the same names (dm.csv, ...); other files are left as they are."),
+    as_json: bool = json_option(),
 ) -> None:
-    """Simulate one virtual trial and write it as SDTM (CSV or SAS XPT)."""
+    """Simulate one virtual trial and write it as SDTM (CSV or SAS XPT).
+
+    Example: doseflow insilico run --seed 1 --out virtual-sdtm
+    """
     from doseflow.insilico.preset import load_preset
     from doseflow.insilico.sdtm import write_virtual_sdtm
     from doseflow.insilico.trial import simulate_trial
 
-    check_int(seed, "--seed", minimum=0)
-    check_choice(fmt, "--format", ("csv", "xpt"))
-    if out.exists() and not out.is_dir():
-        raise ConfigError("--out", "a folder", str(out))
+    check_choice(fmt, "--format", ("csv", "xpt"), error=InputError)
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise InputError("--out", "an absent or empty folder", str(out),
+                         "Choose another folder, or give --force to replace the datasets it holds.")
     p = load_preset(preset)
+    prepare_output_dir(out)
     data = simulate_trial(p, seed)
-    out.mkdir(parents=True, exist_ok=True)
     files = {k: str(v) for k, v in write_virtual_sdtm(data, out, format=fmt).items()}
     pts = data.patients
     summary = {"seed": seed, "preset": p.name, "out": str(out), "format": f"sdtm-{fmt}", "files": files,
                "patients": int(len(pts)), "dlt": int(pts["dlt"].sum()),
                "high_dose": int((pts["dose_mg_kg"] >= p.trial.high_dose_mg_kg - 1e-9).sum())}
     if as_json:
-        typer.echo(json.dumps(summary))
+        print_json(summary)
         return
     console.print(f"virtual trial (seed {seed}, preset {p.name}): {summary['patients']} patients, "
                   f"{summary['dlt']} DLT, {summary['high_dose']} at >= {p.trial.high_dose_mg_kg:g} mg/kg")
@@ -71,34 +89,33 @@ def _fixed(value: float | None, digits: int) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-@insilico_app.command("replicate")
+@insilico_app.command("replicate", cls=Command)
 def replicate_cmd(
-    trials: int = typer.Option(1000, "--trials", help="Number of virtual trials."),
-    seed: int = typer.Option(..., "--seed", help="Seed (>= 0)."),
-    workers: int = typer.Option(2, "--workers", help="Worker processes (results do not depend on it)."),
-    preset: str = typer.Option("gq1001", "--preset", help="Packaged preset name or a TOML file."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    trials: int = whole_number_option(1000, "--trials", "Number of virtual trials", minimum=1,
+                                      maximum=MAX_REPLICATES),
+    seed: int = seed_option(),
+    workers: int = workers_option(),
+    preset: str = typer.Option("gq1001", "--preset", metavar="NAME|FILE",
+                               help="Packaged preset name or a TOML file."),
+    scheduler: Optional[str] = scheduler_option(),
+    as_json: bool = json_option(),
 ) -> None:
-    """Run many virtual trials and compare their headline figures with the published ones."""
+    """Run many virtual trials and compare their headline figures with the published ones.
+
+    Example: doseflow insilico replicate --trials 1000 --seed 1 --workers 2
+    """
     from doseflow.insilico.headline import FIGURE_LABELS
     from doseflow.insilico.preset import load_preset
     from doseflow.insilico.replicate import run_replicates
 
-    check_int(trials, "--trials", minimum=1)
-    check_int(seed, "--seed", minimum=0)
-    check_int(workers, "--workers", minimum=1)
     p = load_preset(preset)
-    if sys.stderr.isatty() and not as_json:
-        with Progress(console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("virtual trials", total=trials)
-            study = run_replicates(p, trials, seed, workers=workers, scheduler=scheduler,
-                                   progress=lambda done, total: bar.update(task, completed=done))
-    else:
-        study = run_replicates(p, trials, seed, workers=workers, scheduler=scheduler)
+    with progress_bar("virtual trials", total=trials) as update:
+        study = run_replicates(p, trials, seed, workers=workers, scheduler=scheduler, progress=update)
     if as_json:
-        typer.echo(json.dumps(study.to_dict(), allow_nan=False))
+        print_json(study.to_dict())
         return
+    from rich.table import Table
+
     table = Table(title=f"{trials} virtual trials (seed {seed}, preset {p.name}); no DLT in "
                         f"{100 * study.no_dlt_fraction:.0f}% of trials")
     for col in ("figure", "median", "25-75%", "5-95%", "published", "tolerance"):
@@ -112,5 +129,5 @@ def replicate_cmd(
                       f"{_fixed(p5, digits)}-{_fixed(p95, digits)}",
                       "" if pub is None else pub["text"],
                       "" if pub is None or pub["tolerance"] is None else f"+-{pub['tolerance']:g}")
-    console.print(table)
+    print_table(table)
     console.print("published: Lemech et al., AACR 2023, CT178 (GQ1001 phase Ia, 32 patients)")

@@ -6,16 +6,21 @@ JSON: ``{"design": str, "from": str, "nodes": [{"node", "parent", "cohort", "out
 
 from __future__ import annotations
 
-import json
+import re
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from doseflow.cli.console import console
-from doseflow.cli.design_options import DESIGN_ARGUMENT, with_design_options
+from doseflow.cli.common_options import json_option, whole_number_option
+from doseflow.cli.design_options import design_argument, with_design_options
+from doseflow.cli.designs_cmd import MAX_TRIAL_PATIENTS
+from doseflow.cli.help_style import Command
+from doseflow.cli.json_output import print_json
+from doseflow.cli.tables import print_table
 from doseflow.core import DosePlan, TrialState
 from doseflow.designs.registry import design_from_options
+from doseflow.errors import InputError
 
 __all__ = ["paths_command"]
 
@@ -23,16 +28,27 @@ __all__ = ["paths_command"]
 commands = typer.Typer()
 
 
-@commands.command("paths")
+def _trial_so_far(levels: int, outcomes: str) -> TrialState:
+    """The ``--from`` outcome string as a state, at most MAX_TRIAL_PATIENTS patients."""
+    patients = len(re.findall(r"[NTP]", outcomes))
+    if patients > MAX_TRIAL_PATIENTS:
+        raise InputError("--from", f"a trial of at most {MAX_TRIAL_PATIENTS:,} patients", f"{patients:,} patients")
+    return TrialState.from_outcomes(DosePlan.of_size(levels), outcomes)
+
+
+@commands.command("paths", cls=Command)
 @with_design_options
 def paths_command(
-    design: str = DESIGN_ARGUMENT,
-    cohorts: int = typer.Option(2, "--cohorts", min=1, max=6, help="Cohorts ahead [1-6]."),
-    levels: int = typer.Option(5, "--levels", min=1, max=30, help="Dose levels of the plan [1-30]."),
-    start: str = typer.Option("", "--from", help="The trial so far as an outcome string, e.g. '1NNN 2NTN' "
-                              "(default: before the first patient)."),
-    plot: Optional[Path] = typer.Option(None, "--plot", help="Write the tree as a PNG (or SVG) to this file."),
-    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+    design: str = design_argument(),
+    cohorts: int = whole_number_option(2, "--cohorts", "Cohorts ahead (the tree grows as (cohort size + 1)^cohorts; "
+                                       "at most 20,000 decisions)", minimum=1, maximum=6),
+    levels: int = whole_number_option(5, "--levels", "Dose levels of the plan", minimum=1, maximum=30),
+    start: str = typer.Option("", "--from", metavar="OUTCOMES", help="The trial so far as an outcome string, e.g. "
+                              "'1NNN 2NTN' (level, then N: no DLT, T: DLT, P: pending; default: before the first "
+                              "patient)."),
+    plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE",
+                                        help="Write the tree as a PNG (or SVG) to this file."),
+    as_json: bool = json_option(),
     design_options: dict = None,  # type: ignore[assignment]
 ) -> None:
     """Every decision of the design over the next cohorts, for each number of DLTs.
@@ -42,21 +58,20 @@ def paths_command(
     from doseflow.simulate.paths import compute_dose_paths, plot_dose_paths, records_of_paths, tabulate_dose_paths
 
     d = design_from_options(design, design_options)
-    state = TrialState.from_outcomes(DosePlan.of_size(levels), start)
-    nodes = compute_dose_paths(d, state, cohorts)
+    nodes = compute_dose_paths(d, _trial_so_far(levels, start), cohorts)
     table = tabulate_dose_paths(nodes)
     if plot is not None:
         from doseflow.cli.outputs import save_figure
 
         save_figure(plot_dose_paths(nodes, f"{d.label}: dose-transition pathways"), plot, "--plot")
     if as_json:
-        typer.echo(json.dumps({"design": d.label, "from": start, "nodes": records_of_paths(nodes)}, indent=2,
-                              allow_nan=False))
+        print_json({"design": d.label, "from": start, "nodes": records_of_paths(nodes)})
         return
+    from rich import box
     from rich.table import Table
 
-    t = Table("cohort", "path", "next", "rule", title=f"{d.label}: dose-transition pathways")
+    t = Table("cohort", "path", "next", "rule", title=f"{d.label}: dose-transition pathways", box=box.SIMPLE_HEAD)
     for row in table.itertuples():
         nxt = "stop" if row.action == "stop" else (f"stay at {int(row.next_dose)}" if row.action == "stay" else f"{row.action} to {int(row.next_dose)}")
         t.add_row(str(row.cohort), row.path or "(start)", nxt, row.rule)
-    console.print(t)
+    print_table(t)

@@ -14,9 +14,8 @@ from typing import Optional
 
 import typer
 
-from doseflow.checks import check_int
-from doseflow.errors import InputError
-from doseflow.service.store.engine import DEFAULT_DB
+from doseflow.cli.common_options import database_errors, database_url, db_option, whole_number_option
+from doseflow.cli.help_style import Command
 
 __all__ = ["commands", "serve_command"]
 
@@ -24,18 +23,22 @@ __all__ = ["commands", "serve_command"]
 commands = typer.Typer()
 
 
-@commands.command("serve")
+@commands.command("serve", cls=Command)
 def serve_command(
-    db: str = typer.Option(DEFAULT_DB, "--db", help="Database URL: a SQLite file (default ./doseflow.db) or "
-                           "postgresql+psycopg://user:password@host/db."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
-    port: int = typer.Option(8000, "--port", help="Port to listen on."),
-    example: Optional[str] = typer.Option(None, "--example", help="Preload a demonstration trial: gq1001."),
+    db: Optional[str] = db_option(),
+    host: str = typer.Option("127.0.0.1", "--host", metavar="ADDRESS",
+                             help="Address to listen on (0.0.0.0: every interface)."),
+    port: int = whole_number_option(8000, "--port", "Port to listen on", minimum=1, maximum=65535),
+    example: Optional[str] = typer.Option(None, "--example", metavar="NAME",
+                                          help="Preload a demonstration trial: gq1001."),
     secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Mark session cookies Secure (when the "
                                         "service is reached over HTTPS, e.g. behind a reverse proxy)."),
 ) -> None:
-    """Serve the conduct pages and JSON API (enrolment, DLTs, SRC decisions, audit trail)."""
+    """Serve the conduct pages and JSON API (enrolment, DLTs, SRC decisions, audit trail).
+
+    Example: doseflow serve --db sqlite:///doseflow.db --example gq1001
+    """
     from doseflow.service.server import run_server
 
-    check_int(port, "--port", minimum=1, maximum=65535, error=InputError)
-    run_server(db, host, port, example, secure_cookies, echo=typer.echo)
+    with database_errors(db):
+        run_server(database_url(db), host, port, example, secure_cookies, echo=typer.echo)

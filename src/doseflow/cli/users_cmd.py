@@ -9,31 +9,38 @@ asked twice on the terminal, or read from the first line of standard input with
 
 from __future__ import annotations
 
-import json
 import sys
+from typing import Optional
 
 import typer
 
-from doseflow.service.store.engine import DEFAULT_DB
+from doseflow.cli.common_options import database_errors, database_url, db_option, json_option
+from doseflow.cli.help_style import Command, Group
+from doseflow.cli.json_output import print_json
 
 __all__ = ["commands", "users_app", "add_command"]
 
-users_app = typer.Typer(help="Users of the conduct service.", no_args_is_help=True)
+users_app = typer.Typer(help="Users of the conduct service.", no_args_is_help=True, cls=Group)
 #: The commands of this module, added to the application by :mod:`doseflow.cli.app`.
 commands = typer.Typer()
 commands.add_typer(users_app, name="users")
 
 
-@users_app.command("add")
+@users_app.command("add", cls=Command)
 def add_command(
-    username: str = typer.Argument(..., help="User name: lower-case letters, digits, '.', '_' or '-'."),
-    name: str = typer.Option(..., "--name", help="Full printed name (shown with electronic signatures)."),
+    username: str = typer.Argument(..., metavar="USERNAME",
+                                   help="User name: lower-case letters, digits, '.', '_' or '-'."),
+    name: str = typer.Option(..., "--name", metavar="TEXT", show_default=False,
+                             help="Full printed name (shown with electronic signatures)."),
     admin: bool = typer.Option(False, "--admin", help="A doseflow administrator (creates users and trials)."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
-    db: str = typer.Option(DEFAULT_DB, "--db", help="Database URL (SQLite file or postgresql+psycopg://...)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the new user as JSON."),
+    db: Optional[str] = db_option(),
+    as_json: bool = json_option("Print the new user as JSON."),
 ) -> None:
-    """Create a user (the first one: with --admin)."""
+    """Create a user (the first one: with --admin).
+
+    Example: doseflow users add admin --name "Ada Admin" --admin --db sqlite:///doseflow.db
+    """
     from doseflow.service.actions import utc_now
     from doseflow.service.store.accounts import create_user
     from doseflow.service.store.engine import make_engine
@@ -43,10 +50,13 @@ def add_command(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    engine = make_engine(db)
-    upgrade_database(engine)
-    user = create_user(engine, username=username, full_name=name, password=password, is_admin=admin,
-                       actor="doseflow-cli", at=utc_now())
+    engine = make_engine(database_url(db))
+    with database_errors(db):
+        upgrade_database(engine)
+        user = create_user(engine, username=username, full_name=name, password=password, is_admin=admin,
+                           actor="doseflow-cli", at=utc_now())
     out = {"username": user.username, "full_name": user.full_name, "is_admin": user.is_admin}
-    typer.echo(json.dumps(out) if as_json else f"created user {user.username} ({user.full_name})"
-               + (", administrator" if user.is_admin else ""))
+    if as_json:
+        print_json(out)
+    else:
+        typer.echo(f"created user {user.username} ({user.full_name})" + (", administrator" if user.is_admin else ""))

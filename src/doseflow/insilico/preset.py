@@ -12,6 +12,14 @@ with ``source`` "author year, table" for literature values, or starting "calibra
 (a parameter a file leaves out keeps the component's default). ``gq1001`` (the packaged
 ``doseflow/presets/gq1001.toml``) is the default; copy it, edit it, and pass its path.
 
+Units are not converted: the models compute in the units of the packaged preset (doses in
+mg/kg of body weight, times in days, concentrations in ug/mL, ...). A file that gives a
+parameter another unit than the packaged preset's (``dose_levels`` in ``"mg/m2"``) is
+refused, naming the file, section, key and the unit expected, rather than computed as if
+the unit were the packaged one; an empty or absent unit means the packaged one. Numbers
+must be finite (TOML allows ``nan`` and ``inf``). Files are read as UTF-8, with or without
+a byte-order mark.
+
 Examples
 --------
 >>> p = load_preset("gq1001")
@@ -21,8 +29,11 @@ Examples
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -145,6 +156,38 @@ def _convert(value: Any, default: Any, where: str) -> Any:
     return value
 
 
+def _unit_key(section: str, key: str) -> tuple[str, str]:
+    """Where a parameter's unit is defined: every ``[toxicity.hazards.<term>]`` shares one."""
+    return ("toxicity.hazards.*" if section.startswith("toxicity.hazards.") else section), key
+
+
+@lru_cache(maxsize=1)
+def _packaged_units() -> dict[tuple[str, str], str]:
+    """(section, key) -> unit of every parameter of the packaged default preset: the models' units."""
+    units: dict[tuple[str, str], str] = {}
+
+    def walk(table: dict, section: str) -> None:
+        for key, value in table.items():
+            if isinstance(value, dict) and "value" in value:
+                if str(value.get("unit", "")).strip():
+                    units[_unit_key(section, key)] = str(value["unit"]).strip()
+            elif isinstance(value, dict):
+                walk(value, f"{section}.{key}" if section else key)
+
+    walk(tomllib.loads(preset_path(PRESETS[0]).read_text(encoding="utf-8")), "")
+    return units
+
+
+def _check_finite(value: Any, where: str) -> None:
+    """Refuse NaN and infinities anywhere in a value (a number, a list, a table)."""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else (value,)
+    for item in items:
+        if isinstance(item, (list, dict)):
+            _check_finite(item, where)
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ConfigError(where, "finite numbers (not nan or inf)", value)
+
+
 def _entries(table: dict, section: str, file: str, out: list[PresetEntry]) -> dict[str, Any]:
     """Parameters of one section (inline tables with value/unit/source) as key -> value."""
     values: dict[str, Any] = {}
@@ -155,13 +198,20 @@ def _entries(table: dict, section: str, file: str, out: list[PresetEntry]) -> di
         extra = sorted(set(entry) - _ENTRY_KEYS)
         if extra:
             raise ConfigError(f"{where}.{extra[0]}", "one of value, unit, source", extra[0])
-        out.append(PresetEntry(section, key, entry["value"], str(entry.get("unit", "")), str(entry.get("source", ""))))
+        _check_finite(entry["value"], where)
+        unit = str(entry.get("unit", "")).strip()
+        if unit:
+            expected = _packaged_units().get(_unit_key(section, key))
+            if expected is not None and unit != expected:
+                raise ConfigError(f"{where} unit", f"{expected!r}, the unit the virtual trial computes {key} in (units "
+                                  "are not converted)", unit, f"Give the value in {expected}.")
+        out.append(PresetEntry(section, key, entry["value"], unit, str(entry.get("source", ""))))
         values[key] = entry["value"]
     return values
 
 
 def _build(default: Any, values: dict[str, Any], section: str, file: str) -> Any:
-    """``replace(default, **values)`` with each key checked and errors naming file, section, key."""
+    """``replace(default, **values)``, errors naming file, section and key (the component's own checks)."""
     names = {f.name for f in fields(default)} - _METADATA
     clean: dict[str, Any] = {}
     for key, value in values.items():
@@ -169,14 +219,14 @@ def _build(default: Any, values: dict[str, Any], section: str, file: str) -> Any
         if key not in names:
             raise ConfigError(where, "a parameter of this section: " + ", ".join(sorted(names)), key)
         clean[key] = _convert(value, getattr(default, key), where)
-        try:
-            replace(default, **{key: clean[key]})
-        except InputError as exc:
-            raise ConfigError(where, "a valid value", value, str(exc)) from None
     try:
         return replace(default, **clean)
     except InputError as exc:
-        raise ConfigError(f"{file} [{section}]", "consistent values", sorted(clean), str(exc)) from None
+        # the component names the field ("TrialConfig.expansion_levels"): name the file's key instead
+        key = next((m.group(1) for m in re.finditer(r"\.([A-Za-z_]\w*)", str(exc.where)) if m.group(1) in names), None)
+        if key is None:
+            raise ConfigError(f"{file} [{section}]", "consistent values", sorted(clean), str(exc)) from None
+        raise ConfigError(f"{file} [{section}] {key}", exc.expected, exc.value, exc.hint) from None
 
 
 def _split(table: dict) -> tuple[dict, dict]:
@@ -296,7 +346,13 @@ def load_preset(name_or_path: str | Path = "gq1001") -> Preset:
     path = preset_path(name_or_path)
     file = path.name
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise ConfigError("--preset", "a readable TOML file", str(path), str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(file, "a UTF-8 text file", f"byte {exc.object[exc.start]:#04x} at offset {exc.start}") from None
+    try:
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(file, "a TOML file", str(exc)) from None
     bad = sorted(set(doc) - set(_TOP))

@@ -34,8 +34,14 @@ from doseflow.simulate.patients import PatientSample
 __all__ = ["StateGraph", "build_state_graph", "graph_supports", "walk_state_graph", "propagate_probabilities"]
 
 #: Largest graph built before giving up (exact enumeration then refuses; Monte Carlo uses
-#: the general engine).
-MAX_STATES = 2_000_000
+#: the general engine, which gives the same trials). Checked as the graph grows, one cohort
+#: at a time, so a graph too large is refused within a few seconds and a few hundred MB
+#: (2 s and 240 MB for BOIN on 5 levels with at most 90 patients, on the development
+#: machine): the number of states roughly doubles with every cohort of the largest sample
+#: size, so a larger budget would buy one or two cohorts at many times the cost.
+MAX_STATES = 250_000
+#: Largest number of state x dose-level cells (memory grows with both); binds beyond 20 levels.
+MAX_STATE_CELLS = 5_000_000
 
 _STOP, _UP_TO = ACTION_CODES["stop"], KIND_CODES["up_to"]
 _ESCALATION = ROLE_CODES["escalation"]
@@ -113,10 +119,11 @@ def _batch(n, y, g2, cur, grades: bool) -> BatchState:
 def build_state_graph(design, n_levels: int, capacity: int, *, max_states: int = MAX_STATES) -> StateGraph:
     """Every state ``design`` can reach on ``n_levels`` levels with at most ``capacity`` patients.
 
-    Memoised per (design, levels, capacity). Raises :class:`ConfigError` beyond
-    ``max_states`` states.
+    Memoised per (design, levels, capacity). Raises :class:`ConfigError` as soon as the
+    graph passes ``max_states`` states or :data:`MAX_STATE_CELLS` states x levels.
     """
     k = int(n_levels)
+    limit = min(int(max_states), MAX_STATE_CELLS // max(k, 1))
     grades = design.state_kind == "grades"
     capacity_code, stalled_code = len(design.rules), len(design.rules) + 1
     index: dict[bytes, int] = {}
@@ -136,9 +143,10 @@ def build_state_graph(design, n_levels: int, capacity: int, *, max_states: int =
             f = np.asarray(fresh)
             for c, a in zip(("n", "y", "g2", "cur"), (n, y, g2, cur)):
                 cols[c].append(a[f])
-        if len(index) > max_states:
-            raise ConfigError("exact enumeration", f"at most {max_states:,} states", f"more than {len(index):,}",
-                              "Reduce the sample size or use Monte Carlo simulation.")
+        if len(index) > limit:
+            raise ConfigError("exact enumeration", f"a design whose outcome paths reach at most {limit:,} trial "
+                              f"states on {k} levels", f"more than {len(index):,} states",
+                              "Reduce the sample size or the number of levels, or use Monte Carlo simulation.")
         return ids
 
     zero = np.zeros((1, k), np.int64)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from scipy import stats
 
 from doseflow.designs.interval.mechanism import IntervalDesign, describe_counts
 from doseflow.designs.options import option
@@ -192,10 +191,12 @@ class Keyboard(_KeyedDesign):
 
     def compute_key_scores(self, n: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Posterior probability of each key (end keys scaled or excluded per ``partial_keys``)."""
+        from scipy import special
+
         edges, _ = compute_key_edges(self.target, self.eps1, self.eps2)
         a = 1.0 + np.asarray(y, dtype=float)[:, None]
         b = 1.0 + (np.asarray(n, dtype=float) - np.asarray(y, dtype=float))[:, None]
-        prob = np.diff(stats.beta.cdf(edges[None, :], a, b), axis=1)
+        prob = np.diff(special.betainc(a, b, edges[None, :]), axis=1)
         width = self.eps1 + self.eps2
         for j in (0, prob.shape[1] - 1):
             if self.partial_keys == "scale":
@@ -269,10 +270,12 @@ class MTPI2(_KeyedDesign):
 
     def compute_key_scores(self, n: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Unit probability mass of each interval: posterior probability / interval length."""
+        from scipy import special
+
         edges, _ = compute_key_edges(self.target, self.eps1, self.eps2)
         a = 1.0 + np.asarray(y, dtype=float)[:, None]
         b = 1.0 + (np.asarray(n, dtype=float) - np.asarray(y, dtype=float))[:, None]
-        prob = np.diff(stats.beta.cdf(edges[None, :], a, b), axis=1)
+        prob = np.diff(special.betainc(a, b, edges[None, :]), axis=1)
         return prob / np.diff(edges)[None, :]
 
     def describe_verdict(self, n: int, y: int, level: int, verdict: str) -> str:

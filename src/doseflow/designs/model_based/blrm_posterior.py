@@ -19,8 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, logit
-from scipy.stats import norm
 
 from doseflow.checks import check_probability
 from doseflow.designs.model_based.blrm_model import (
@@ -106,6 +104,8 @@ def _toxicity_quantiles(group: LatticeGroup, covariate: np.ndarray, levels_q: np
     along the log alpha axis, started at the normal approximation of ``logit p_d`` and
     bracketed by its extreme lattice values.
     """
+    from scipy.special import expit, ndtri
+
     alpha_map, h = group.lattice.maps[0], group.lattice.spacing[0]
     z_alpha = group.nodes[0]
     slope = _slope(group.axes, covariate)  # (g_b, levels)
@@ -119,7 +119,7 @@ def _toxicity_quantiles(group: LatticeGroup, covariate: np.ndarray, levels_q: np
     row = np.repeat(np.arange(r), levels * k)
     level = np.tile(np.repeat(np.arange(levels), k), r)
     target = np.tile(levels_q, r * levels)
-    start = mean[row, level] + sd[row, level] * norm.ppf(target)
+    start = mean[row, level] + sd[row, level] * ndtri(target)  # the standard normal quantile
 
     def cdf(y: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         bound = y[:, None] - slope[:, level[active]].T  # (m, g_b): log alpha limit per column
@@ -203,6 +203,8 @@ def compute_blrm_posterior(
     >>> bool(np.allclose(post.interval_probabilities.sum(axis=2), 1.0))
     True
     """
+    from scipy.special import logit
+
     covariate = compute_blrm_dose_covariate(doses, reference_dose)
     if not isinstance(prior, BLRMPrior):
         raise ConfigError("prior", "a BLRMPrior", prior)

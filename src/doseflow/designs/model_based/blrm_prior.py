@@ -17,7 +17,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.special import logit
 
 from doseflow.checks import check_probability, check_real
 from doseflow.designs.model_based.blrm_model import BLRMPrior
@@ -73,6 +72,8 @@ def compute_blrm_prior_from_guesses(
     >>> round(prior.mean_log_alpha, 4), round(prior.mean_log_beta, 4)
     (-0.8473, 0.0085)
     """
+    from scipy.special import logit
+
     if len(doses) != 2 or len(probabilities) != 2:
         raise ConfigError("doses, probabilities", "two doses and two DLT probabilities", (doses, probabilities))
     d1, d2 = (check_real(d, f"doses[{i}]", minimum=0.0, strict=True) for i, d in enumerate(doses))

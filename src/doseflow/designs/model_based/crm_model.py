@@ -27,7 +27,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.special import logit
 
 from doseflow.checks import check_choice, check_real
 from doseflow.errors import ConfigError
@@ -115,6 +114,8 @@ def compute_crm_dose_labels(
     >>> compute_crm_dose_labels([0.05, 0.5], "logistic").round(4).tolist()
     [-5.9444, -3.0]
     """
+    from scipy.special import logit
+
     x = validate_skeleton(skeleton)
     model, intercept = validate_crm_model(model, intercept)
     if model == "empiric":
@@ -226,6 +227,8 @@ def compute_crm_beta_at_toxicity(
     >>> compute_crm_toxicity(b[0], [0.1, 0.3]).round(6).tolist()[0]
     0.2
     """
+    from scipy.special import logit
+
     t = float(probability)
     if model == "empiric":
         return np.log(np.log(t) / np.log(labels))

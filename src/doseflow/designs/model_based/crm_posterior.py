@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
 
 from doseflow.checks import check_probability, check_real
 from doseflow.designs.model_based.crm_model import (
@@ -240,6 +239,8 @@ def compute_crm_posterior(
     >>> compute_crm_recommended_level(post.toxicity_plugin, 0.20).tolist()
     [1]
     """
+    from scipy.special import ndtri
+
     labels = compute_crm_dose_labels(skeleton, model, intercept)
     sd = check_real(prior_sd, "prior_sd", minimum=0.0, strict=True)
     level_p = check_probability(credibility, "credibility")
@@ -298,7 +299,7 @@ def compute_crm_posterior(
     def toxicity_at(b: np.ndarray) -> np.ndarray:
         return np.exp(compute_crm_log_toxicity(b, labels, model, intercept)[0])
 
-    z = float(norm.ppf(0.5 + level_p / 2))
+    z = float(ndtri(0.5 + level_p / 2))  # the standard normal quantile
     sd_post = np.sqrt(beta_variance)
     return CRMPosterior(
         beta_mean=beta_mean,

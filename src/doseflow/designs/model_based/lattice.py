@@ -33,7 +33,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import sici
 
 __all__ = [
     "AxisMap",
@@ -90,6 +89,8 @@ def compute_sinc_cdf_weights(offset: np.ndarray) -> np.ndarray:
     >>> compute_sinc_cdf_weights(np.array([0.0])).tolist()
     [0.5]
     """
+    from scipy.special import sici
+
     si, _ = sici(np.pi * np.asarray(offset, dtype=float))
     return 0.5 + si / np.pi
 

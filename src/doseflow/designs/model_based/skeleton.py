@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import expit, logit
 
 from doseflow.checks import check_int, check_probability
 from doseflow.designs.model_based.crm_model import DEFAULT_INTERCEPT, validate_crm_model
@@ -84,6 +83,8 @@ def compute_crm_skeleton(
     >>> compute_crm_skeleton(0.05, 0.3, 3, 5).round(10).tolist()
     [0.1225293582, 0.2039560076, 0.3, 0.4018194361, 0.5013464478]
     """
+    from scipy.special import expit, logit
+
     t = check_probability(target, "target")
     model, a0 = validate_crm_model(model, intercept)
     levels = check_int(n_levels, "n_levels", minimum=1)

@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy import special
 
 from doseflow.core import Decision, MTDSelection, TrialState
 from doseflow.designs.batch import ACTION_CODES, KIND_CODES, BatchDecision, BatchState
@@ -338,6 +337,8 @@ class StopWhenTooToxic(Wrapper):
         The base design's posterior (``prob_tox_exceeds_counts``) when it has one, else
         Beta(a + y, b + n - y) of the level alone.
         """
+        from scipy import special
+
         i = self.level - 1
         if i >= n.shape[1]:
             raise ConfigError("StopWhenTooToxic.level", f"a dose level from 1 to {n.shape[1]}", self.level)

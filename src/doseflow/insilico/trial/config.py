@@ -49,7 +49,7 @@ class TrialConfig:
     expansion_levels : int
         Expansion patients alternate between the top cleared level (the selected MTD, or
         the top level when the MTD is not reached) and the ``expansion_levels - 1`` levels
-        below it, highest first; >= 1; 2.
+        below it, highest first; 1 to the number of dose levels; 2.
     study_start : str
         ISO date of study day 0; 2020-07-07 (NCT04450732 actual start).
     cutoff_date : str
@@ -59,7 +59,8 @@ class TrialConfig:
         Days from the last enrolment to the cut-off when ``cutoff_date`` is ""; 180
         (assumption: enrolment ended about six months before the 28 Dec 2022 cut-off).
     high_dose_mg_kg : float
-        Threshold of the "high dose" efficacy population (>= 7.2 mg/kg in Lemech 2023).
+        Threshold of the "high dose" efficacy population (>= 7.2 mg/kg in Lemech 2023); at
+        most the highest dose level (above it the population would be empty).
     pfs_death_window_days : float
         A death without progression is a PFS event only within this many days of the last
         adequate scan (or of the first dose without one); later, PFS is censored at that
@@ -123,6 +124,9 @@ class TrialConfig:
         check_real(self.infusion_hours, f"{w}.infusion_hours", minimum=0.25, maximum=6.0)
         check_real(self.accrual_per_day, f"{w}.accrual_per_day", minimum=0.0, strict=True)
         check_int(self.expansion_levels, f"{w}.expansion_levels", minimum=1)
+        if self.expansion_levels > len(levels):
+            raise ConfigError(f"{w}.expansion_levels", f"at most the number of dose levels ({len(levels)})",
+                              self.expansion_levels)
         for name in ("study_start", "cutoff_date"):
             text = getattr(self, name)
             if name == "cutoff_date" and text == "":
@@ -133,6 +137,9 @@ class TrialConfig:
                 raise ConfigError(f"{w}.{name}", "an ISO date YYYY-MM-DD", text) from None
         check_real(self.followup_days, f"{w}.followup_days", minimum=0.0)
         check_real(self.high_dose_mg_kg, f"{w}.high_dose_mg_kg", minimum=0.0)
+        if self.high_dose_mg_kg > levels[-1]:
+            raise ConfigError(f"{w}.high_dose_mg_kg", f"at most the highest dose level ({levels[-1]:g} mg/kg; above it "
+                              "the high-dose population is empty)", self.high_dose_mg_kg)
         check_real(self.pfs_death_window_days, f"{w}.pfs_death_window_days", minimum=0.0)
         for name in ("reduce_nonhaem_grade", "reduce_haem_grade", "hold_grade"):
             check_int(getattr(self, name), f"{w}.{name}", minimum=1, maximum=5)
