@@ -45,3 +45,15 @@ def test_serve_with_example_and_sign_in(sqlite_url, tmp_path):
             assert [lv["n"] for lv in trial["summary"]["levels"]] == [1, 1, 3, 2, 0, 0, 0]
     finally:
         server.stop()
+
+
+def test_db_upgrade_on_a_path_that_a_url_escapes(tmp_path):
+    """A path with ',', '%' or a non-ASCII letter is escaped with '%' in the URL; Alembic's
+    configparser once read those as interpolation and every command crashed."""
+    folder = tmp_path / "trial, 100% é"
+    folder.mkdir()
+    url = f"sqlite:///{folder / 'doseflow.db'}"
+    result = run_cli("db", "upgrade", "--db", url, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["revision"] == "0001"
+    assert run_cli("audit", "verify", "--db", url).stdout.strip() == "audit trail intact: 0 entries in 0 chains"

@@ -203,13 +203,6 @@ def database_errors(db: str | None) -> Iterator[None]:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise InputError("--db", "a doseflow database that can be opened and is up to date (`doseflow db upgrade` "
                          "creates or updates it)", _shown_url(db), f"The database said: {detail}.") from None
-    except ValueError as exc:
-        # Alembic keeps the URL in a configparser, which reads the %-escapes of a URL
-        # (',', ':', '%', non-ASCII letters in the path or password) as interpolation
-        if "interpolation" not in str(exc):
-            raise
-        raise InputError("--db", "a URL without characters that a URL escapes with % (such as ',', ':', '%' or a "
-                         "non-ASCII letter): the schema migrations cannot read them", _shown_url(db)) from None
 
 
 def report_formats_option() -> Any:

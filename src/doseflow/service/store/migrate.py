@@ -18,7 +18,8 @@ _SCRIPTS = Path(__file__).resolve().parents[1] / "migrations"
 def _config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(_SCRIPTS))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # configparser reads "%" as interpolation: a URL-encoded password or a path with "%" must be doubled
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return config
 
 
