@@ -256,3 +256,15 @@ def test_decide_deterministic_and_non_mutating(case):
     assert design.decide(state) == design.decide(state)
     assert design.select_mtd(state) == design.select_mtd(state)
     assert (state.records, state.current, state.to_outcomes()) == before
+
+
+def test_pending_outcomes_make_the_3plus3_wait_not_overfill_the_cohort():
+    """`next 3+3 --n 3,3 --dlt 0,0 --pending 0,2 --current 2` said "treat 2 more" to complete a
+    cohort whose 3 places were taken (2 pending): it waits; a level with 2 DLTs is left at once."""
+    design = ThreePlusThree()
+    d = design.decide(TrialState.from_outcomes(DosePlan.of_size(3), "1NNN 2NPP"))
+    assert (d.action, d.next_dose, d.cohort_size, d.cohort_kind, d.rule) == ("stay", 2, 0, "wait", "3+3.wait_pending")
+    d = design.decide(TrialState.from_outcomes(DosePlan.of_size(3), "1NNN 2TTP"))
+    assert (d.action, d.next_dose, d.rule) == ("de-escalate", 1, "3+3.deescalate")
+    states = [TrialState.from_outcomes(DosePlan.of_size(3), s) for s in ("1NNN 2NPP", "1NNN 2TTP", "1NNN 2NNN")]
+    check_batch_agreement(design, states)

@@ -33,8 +33,11 @@ DLT count as cleared (none of the first three had a DLT); 4 or 5 with one DLT
 are completed to 6; more than 6 with at most one DLT are cleared; a current
 level above an exceeded level (``c > U`` with ``y < 2``) is treated as exceeded
 territory and the trial goes down to ``U``. Patients whose DLT outcome is still
-pending are not counted: call :meth:`ThreePlusThree.decide` once the cohort's DLT
-window is complete.
+pending are not counted in this table: the 3+3 decides on complete cohorts, so while
+any patient's outcome is pending, :meth:`ThreePlusThree.decide` says wait (stay, no
+patient to enrol, rule ``3+3.wait_pending``) rather than complete a cohort that is
+already full; unless the current level has already exceeded the MTD (2 DLTs), which
+no pending outcome can undo.
 """
 
 from __future__ import annotations
@@ -54,7 +57,8 @@ from doseflow.errors import ConfigError
 __all__ = ["ThreePlusThree", "compute_escalation_probability"]
 
 _VARIANTS = ("B", "A")
-_RULES = ("start", "complete_cohort", "expand", "escalate", "top_cleared", "mtd_found", "no_mtd", "deescalate")
+_RULES = ("start", "complete_cohort", "expand", "escalate", "top_cleared", "mtd_found", "no_mtd", "deescalate",
+          "wait_pending")
 _R = {r: i for i, r in enumerate(_RULES)}
 
 
@@ -193,7 +197,8 @@ class ThreePlusThree(DesignBase):
         Decision
             With ``rule`` one of ``3+3.start``, ``3+3.complete_cohort``,
             ``3+3.expand``, ``3+3.escalate``, ``3+3.deescalate``, ``3+3.mtd_found``,
-            ``3+3.top_cleared``, ``3+3.no_mtd``.
+            ``3+3.top_cleared``, ``3+3.no_mtd``, or ``3+3.wait_pending`` (some outcome is
+            pending: wait, cohort size 0).
 
         Raises
         ------
@@ -207,6 +212,18 @@ class ThreePlusThree(DesignBase):
             )
         n = state.evaluated_per_dose
         y = state.dlt_per_dose
+        pending = state.pending_per_dose
+        c = state.current_dose
+        exceeded = np.flatnonzero(y >= 2)
+        if pending.sum() > 0 and (exceeded.size == 0 or c <= exceeded[0]):
+            where = ", ".join(f"{int(m)} at level {i + 1}" for i, m in enumerate(pending) if m)
+            eliminated = tuple(range(int(exceeded[0]) + 1, k + 1)) if exceeded.size else ()
+            return Decision(
+                "stay", c,
+                f"DLT outcomes pending ({where}): the 3+3 decides on complete cohorts; wait for them "
+                f"at level {c}.",
+                eliminated, "3+3.wait_pending", 0, "wait",
+            )
         return self.decide_counts(n, y, state.current_dose)
 
     def decide_counts(
@@ -442,6 +459,10 @@ class ThreePlusThree(DesignBase):
         nxt = np.select(conditions, [np.full(t, self.start_dose - 1), c, c, c + 1, -1, -1, -1, ceiling])
         size = np.select(conditions, [3, 3 - nc, 6 - nc, 3, 0, 0, 0, np.where(nu < 3, 3 - nu, 6 - nu)])
         kind = np.where(action == stop, -1, KIND_CODES["exact"])
+        wait = allowed & (batch.pending.sum(axis=1) > 0)  # complete cohorts, unless the level is exceeded
+        if wait.any():
+            action, rule, nxt, size, kind = (np.where(wait, a, b) for a, b in (
+                (stay, action), (_R["wait_pending"], rule), (c, nxt), (0, size), (KIND_CODES["wait"], kind)))
         return BatchDecision(action, nxt, size, kind, rule, self.rules, eliminated_from=ceiling + 1)
 
     def select_mtd_batch(self, batch: BatchState, cache: dict | None = None) -> np.ndarray:
