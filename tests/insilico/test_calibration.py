@@ -52,7 +52,7 @@ def test_complete_responses_are_a_small_share_of_responses_at_high_dose():
     6% target, and below DESTINY-Breast01's 9.8%. Before the residual-mass model it was 60%."""
     preset = load_preset("gq1001")
     batch = simulate_trials(preset, 100, seed=20221228)
-    levels = np.asarray(preset.trial.dose_levels)
+    levels = np.asarray(preset.trial.dose_levels.amounts)
     high = levels[batch.level[batch.enrolled]] >= 7.2 - 1e-9
     bor = batch.treatment.bor[high & batch.treatment.evaluable]
     n_cr, n_resp = int(np.sum(bor == CR)), int(np.sum((bor == CR) | (bor == PR)))

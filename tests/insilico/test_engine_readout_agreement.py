@@ -34,7 +34,7 @@ def test_engine_headline_equals_the_readout_of_its_sdtm(seed, tmp_path):
     batch = simulate_trials(preset, 1, rng=np.random.default_rng(sim_seq), keep_records=True)
     engine = {k: float(v[0]) for k, v in batch.headline.items()}
     high = batch.per_patient(batch.treatment.evaluable, False) & (batch.level >= 0)
-    high &= np.asarray(preset.trial.dose_levels)[np.maximum(batch.level, 0)] >= preset.trial.high_dose_mg_kg - 1e-9
+    high &= np.asarray(preset.trial.dose_levels.amounts)[np.maximum(batch.level, 0)] >= preset.trial.high_dose_mg_kg - 1e-9
     write_virtual_sdtm(simulate_trial(preset, seed), tmp_path)
     h = compute_headline(run_readout(tmp_path, parse_config(DEMO_READOUT)))
     terms = {t["term"].lower(): t["pct"] for t in h["ae_terms_over_10pct"]}

@@ -136,3 +136,19 @@ def test_preset_units_may_be_left_out(tmp_path):
     """An empty unit means the packaged one: the file is read as the default."""
     path = _edited(tmp_path, 'n_patients = { value = 32, unit = "patient"', 'n_patients = { value = 32, unit = ""')
     assert load_preset(path).trial == load_preset("gq1001").trial
+
+
+def test_the_dose_grid_is_a_dose_plan():
+    """Issue 11: the virtual trial's dose grid is the core DosePlan (mg/kg), not a float list of its own."""
+    from doseflow.core import DosePlan
+
+    plan = load_preset().trial.dose_levels
+    assert isinstance(plan, DosePlan) and plan.unit == "mg/kg"
+    assert plan.amounts == (1.2, 2.4, 3.6, 4.8, 6.0, 7.2, 8.4) and str(plan.level(6)) == "7.2 mg/kg"
+    assert TrialConfig(dose_levels=[1.0, 2.0], expansion_levels=1, high_dose_mg_kg=2.0).dose_levels == \
+        DosePlan.from_amounts([1.0, 2.0], "mg/kg")
+    with pytest.raises(ConfigError, match="mg/kg"):
+        TrialConfig(dose_levels=DosePlan.from_amounts([50.0, 100.0], "mg/m2"), expansion_levels=1,
+                    high_dose_mg_kg=50.0)
+    with pytest.raises(ConfigError, match="increasing"):
+        TrialConfig(dose_levels=[2.0, 1.0], expansion_levels=1, high_dose_mg_kg=1.0)

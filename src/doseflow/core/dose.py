@@ -95,6 +95,17 @@ class DosePlan:
         """Number of dose levels K."""
         return len(self.levels)
 
+    @property
+    def amounts(self) -> tuple[float, ...]:
+        """The amounts of the levels, lowest first (one per level, for array work)."""
+        return tuple(lv.amount for lv in self.levels)
+
+    @property
+    def unit(self) -> str:
+        """The unit shared by every level ("" when the levels' units differ or are not given)."""
+        units = {lv.unit for lv in self.levels}
+        return units.pop() if len(units) == 1 else ""
+
     def level(self, number: int) -> DoseLevel:
         """The dose level numbered ``number`` (1-based)."""
         self.check_level(number)

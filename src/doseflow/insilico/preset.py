@@ -340,7 +340,7 @@ def load_preset(name_or_path: str | Path = "gq1001") -> Preset:
     Examples
     --------
     >>> p = load_preset()
-    >>> p.design_name, p.trial.dose_levels[0]
+    >>> p.design_name, p.trial.dose_levels.amounts[0]
     ('3+3 + accelerated(max_single_levels=2)', 1.2)
     """
     path = preset_path(name_or_path)

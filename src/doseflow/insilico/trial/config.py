@@ -8,8 +8,8 @@ CT178): seven levels 1.2-8.4 mg/kg, 21-day cycles, a 21-day DLT window, 32 patie
 Examples
 --------
 >>> cfg = TrialConfig()
->>> cfg.n_levels, cfg.dose_levels[-1], cfg.n_patients
-(7, 8.4, 32)
+>>> cfg.n_levels, str(cfg.dose_levels.level(7)), cfg.n_patients
+(7, '8.4 mg/kg', 32)
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import datetime as _dt
 from dataclasses import dataclass
 
 from doseflow.checks import check_int, check_real
+from doseflow.core.dose import DosePlan
 from doseflow.errors import ConfigError
 from doseflow.insilico.population import DEFAULT_ACCRUAL_PER_DAY, STUDY_START
 
@@ -33,8 +34,9 @@ class TrialConfig:
 
     Parameters
     ----------
-    dose_levels : tuple of float
-        Increasing dose levels (mg/kg), > 0.
+    dose_levels : DosePlan or sequence of float
+        The dose plan (:class:`doseflow.core.DosePlan`, in mg/kg, the unit the models compute
+        in), or its increasing amounts in mg/kg (> 0), made into one.
     n_patients : int
         Patients per trial (escalation plus expansion), >= 1; 32 as in Lemech 2023.
     cycle_days : float
@@ -90,7 +92,7 @@ class TrialConfig:
         asks for baseline within 4 weeks).
     """
 
-    dose_levels: tuple[float, ...] = GQ1001_DOSE_LEVELS
+    dose_levels: DosePlan = DosePlan.from_amounts(GQ1001_DOSE_LEVELS, "mg/kg")
     n_patients: int = 32
     cycle_days: float = 21.0
     dlt_window_days: float = 21.0
@@ -113,11 +115,20 @@ class TrialConfig:
 
     def __post_init__(self) -> None:
         w = "TrialConfig"
-        levels = tuple(float(check_real(d, f"{w}.dose_levels[{i}]", minimum=0.0, strict=True))
-                       for i, d in enumerate(self.dose_levels))
-        if not levels or any(b <= a for a, b in zip(levels, levels[1:])):
-            raise ConfigError(f"{w}.dose_levels", "increasing dose levels (mg/kg)", list(self.dose_levels))
-        object.__setattr__(self, "dose_levels", levels)
+        plan = self.dose_levels
+        if not isinstance(plan, DosePlan):
+            if isinstance(plan, (str, bytes)) or not hasattr(plan, "__iter__"):
+                raise ConfigError(f"{w}.dose_levels", "a list of increasing dose levels (mg/kg)", plan)
+            amounts = tuple(float(check_real(d, f"{w}.dose_levels[{i}]", minimum=0.0, strict=True))
+                            for i, d in enumerate(plan))
+            if not amounts or any(b <= a for a, b in zip(amounts, amounts[1:])):
+                raise ConfigError(f"{w}.dose_levels", "increasing dose levels (mg/kg)", list(plan))
+            plan = DosePlan.from_amounts(amounts, "mg/kg")
+        if any(lv.unit != "mg/kg" or lv.amount <= 0 for lv in plan):
+            raise ConfigError(f"{w}.dose_levels", "dose levels > 0 in mg/kg (the unit the models compute in)",
+                              [str(lv) for lv in plan])
+        object.__setattr__(self, "dose_levels", plan)
+        levels = plan.amounts
         check_int(self.n_patients, f"{w}.n_patients", minimum=1)
         check_real(self.cycle_days, f"{w}.cycle_days", minimum=0.0, strict=True)
         check_real(self.dlt_window_days, f"{w}.dlt_window_days", minimum=0.0)

@@ -115,7 +115,7 @@ def simulate_potential_outcomes(preset, n_trials: int, rng: np.random.Generator,
     tox = ToxicityModel(preset.toxicity, n, rng)
     tiled = np.repeat(np.arange(n), n_lev)
     pk_t, tox_t = pk.subset(tiled), tox.subset(tiled)
-    doses = np.tile(np.asarray(cfg.dose_levels), n)
+    doses = np.tile(np.asarray(cfg.dose_levels.amounts), n)
     out = simulate_cycle(pk_t, tox_t, pk_t.initial_state([tox_t]), doses, rng,
                          infusion_hours=cfg.infusion_hours, days=cfg.cycle_days, lab_days=cfg.lab_days,
                          record_times=tuple(record_times), advance=advance)

@@ -154,7 +154,7 @@ def simulate_trials(preset, n_trials: int, seed=None, *, rng: np.random.Generato
     flat = np.flatnonzero(enrolled)
     treatment = treat_patients(preset, pot, flat, level.ravel()[flat], horizon.ravel()[flat], gen,
                                keep_records=keep_records, advance=advance)
-    levels = np.asarray(cfg.dose_levels)
+    levels = np.asarray(cfg.dose_levels.amounts)
     dose = np.where(enrolled, levels[np.maximum(level, 0)], np.nan)
     dlt = np.zeros(enrolled.shape, bool)
     dlt[enrolled] = pot.dlt.reshape(-1, cfg.n_levels)[flat, level.ravel()[flat]]

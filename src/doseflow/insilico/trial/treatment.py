@@ -275,7 +275,7 @@ def treat_patients(preset, pot, patient: np.ndarray, level: np.ndarray, horizon:
     """
     cfg = preset.trial
     tau = cfg.cycle_days
-    levels = np.asarray(cfg.dose_levels)
+    levels = np.asarray(cfg.dose_levels.amounts)
     e = patient.size
     rows = np.arange(e)
     pop = pot.population
