@@ -89,7 +89,8 @@ class TrialRuns:
 class _Work:
     """The working arrays of the trials still running (rows are compacted away as they end)."""
 
-    FIELDS = ("orig", "n", "y", "pend", "level", "outcome", "grade", "followup", "role", "cohort", "current",
+    FIELDS = ("orig", "n", "y", "pend", "level", "outcome", "grade", "followup", "role", "cohort", "dlt_share",
+              "current",
               "enrolled", "cohorts", "clock", "known_at", "next_known", "first_pending", "enrol_day", "eventual",
               "eventual_grade")
 
@@ -107,8 +108,10 @@ class _Work:
             self.followup = np.ones((t, p))
             self.role = np.zeros((t, p), np.int8)
             self.cohort = np.zeros((t, p), np.int64)
+            self.dlt_share = np.zeros((t, p))
         else:
             self.level = self.outcome = self.grade = self.followup = self.role = self.cohort = None
+            self.dlt_share = None
         self.current = np.full(t, -1, np.int64)
         self.enrolled = np.zeros(t, np.int64)
         self.cohorts = np.zeros(t, np.int64)
@@ -141,7 +144,8 @@ class _Work:
             np.add.at(fsum, (rows, self.level[rows, cols]), self.followup[rows, cols])
         pa = None
         if self.per_patient:
-            pa = PatientArrays(self.level, self.outcome, self.grade, self.followup, self.role, self.cohort)
+            pa = PatientArrays(self.level, self.outcome, self.grade, self.followup, self.role, self.cohort,
+                               self.dlt_share)
         return BatchState(self.n, self.y, self.pend, self.current, fsum, pa)
 
 
@@ -313,8 +317,12 @@ def _cohort_step(w: _Work, d, size: np.ndarray, go: np.ndarray, patients: Patien
         _enrol(w, rows, size[rows], d.next_index[rows], role, patients, None)
 
 
-def _resolve(w: _Work, rows: np.ndarray) -> None:
-    """Make known every outcome of ``rows`` due by their clock."""
+def _resolve(w: _Work, rows: np.ndarray, patients: PatientSample) -> None:
+    """Make known every outcome of ``rows`` due by their clock.
+
+    A DLT becomes known with its day (``patients.dlt_day``, days after enrolment), kept as
+    a share of the window in ``dlt_share``.
+    """
     first = w.first_pending[rows]
     width = int((w.enrolled[rows] - first).max(initial=0))
     if width == 0:
@@ -338,6 +346,8 @@ def _resolve(w: _Work, rows: np.ndarray) -> None:
     w.outcome[rr, c] = dlt
     w.grade[rr, c] = w.eventual_grade[rr, c]
     w.followup[rr, c] = 1.0
+    day = np.take(patients.dlt_day, w.orig[rr] * patients.shape[1] + c)
+    w.dlt_share[rr, c] = np.where(dlt, day / patients.window, 0.0)
     np.add.at(w.pend, (rr, lv), -1)
     np.add.at(w.y, (rr, lv), dlt.astype(np.int64))
 
@@ -364,8 +374,8 @@ def _calendar_step(w: _Work, d, size: np.ndarray, go: np.ndarray, next_known: np
         # the cohort's outcomes are all pending here, so their times are finite
         known = np.where(places < sz[:, None], w.known_at[ex[:, None], idx], -np.inf)
         w.clock[ex] = np.maximum(w.clock[ex], known.max(axis=1))
-        _resolve(w, ex)
+        _resolve(w, ex, patients)
     rows = np.flatnonzero(resolve)
     if rows.size:
         w.clock[rows] = np.maximum(w.clock[rows], next_known[rows])
-        _resolve(w, rows)
+        _resolve(w, rows, patients)
