@@ -134,12 +134,13 @@ def check_batch_agreement(design, states: list[TrialState], decisions: list | No
 
     Compares action, next level, cohort size and kind, rule, role and eliminated levels of
     every state, with the per-patient detail given to designs that read it and withheld
-    from those that do not (state kind "counts").
+    from those that do not (state kind "counts"); follow-up as shares of the design's DLT
+    window (``followup_window``) for time-to-event designs.
     """
     if decisions is None:
         decisions = [design.decide(s) for s in states]
     patients = design.state_kind != "counts"
-    batch = batch_from_states(states, patients=patients)
+    batch = batch_from_states(states, patients=patients, window_days=design.followup_window)
     got = design.decide_batch(batch)
     for i, (state, d) in enumerate(zip(states, decisions)):
         want = (ACTION_CODES[d.action], -1 if d.next_dose is None else d.next_dose - 1, int(d.cohort_size or 0),

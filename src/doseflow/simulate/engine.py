@@ -30,7 +30,7 @@ from doseflow.designs.batch import ACTION_CODES, KIND_CODES, ROLE_CODES, BatchSt
 from doseflow.errors import ConfigError
 from doseflow.simulate.patients import PatientSample
 
-__all__ = ["TrialRuns", "ENGINE_RULES", "run_trials"]
+__all__ = ["TrialRuns", "ENGINE_RULES", "check_followup_window", "run_trials"]
 
 #: Ends of a trial that the engine (not the design) imposes: the patient capacity of the
 #: arrays was reached with the design still enrolling, or the design waited with no
@@ -149,6 +149,27 @@ class _Work:
         return BatchState(self.n, self.y, self.pend, self.current, fsum, pa)
 
 
+def check_followup_window(design, window: float) -> None:
+    """Refuse a scenario whose DLT window differs from the one a time-to-event design weights over.
+
+    A design that weights pending patients by their follow-up (``uses_followup``) has its
+    own DLT window (``followup_window``): the scenario's must be the same, or the weights
+    would be computed over one window and the outcomes known after another.
+
+    Raises
+    ------
+    ConfigError
+        Naming both windows and how to make them agree.
+    """
+    own = getattr(design, "followup_window", None)
+    if getattr(design, "uses_followup", False) and own is not None and not np.isclose(own, window, rtol=1e-12,
+                                                                                        atol=0.0):
+        raise ConfigError(
+            "scenario dlt_window", f"the DLT window of {design.name} ({own:g} days)", window,
+            f"Give the scenario --dlt-window {own:g}, or the design --window {window:g}.",
+        )
+
+
 def run_trials(design, patients: PatientSample, n_levels: int, *, keep_patients: bool = False,
                max_steps: int | None = None) -> TrialRuns:
     """Run ``design`` on every trial of ``patients`` to its end.
@@ -184,6 +205,8 @@ def run_trials(design, patients: PatientSample, n_levels: int, *, keep_patients:
     capacity_code, stalled_code = len(design.rules), len(design.rules) + 1
     window = patients.window
     uses_followup = bool(getattr(design, "uses_followup", False)) and timed
+    if timed:
+        check_followup_window(design, window)
     per_patient = keep_patients or design.state_kind != "counts"
     w = _Work(t, k, p, timed, per_patient)
     out_n = np.zeros((t, k), np.int64)
@@ -327,8 +350,10 @@ def _resolve(w: _Work, rows: np.ndarray, patients: PatientSample) -> None:
     width = int((w.enrolled[rows] - first).max(initial=0))
     if width == 0:
         return
-    cols = np.minimum(first[:, None] + np.arange(width), w.known_at.shape[1] - 1)
-    window = w.known_at[rows[:, None], cols]
+    places = first[:, None] + np.arange(width)
+    cols = np.minimum(places, w.known_at.shape[1] - 1)
+    # places past the last one are clipped onto it: they must not make its outcome known twice
+    window = np.where(places < w.known_at.shape[1], w.known_at[rows[:, None], cols], np.inf)
     due = window <= w.clock[rows, None]
     r, j = np.nonzero(due)
     if not r.size:

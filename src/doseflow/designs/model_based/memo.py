@@ -9,14 +9,23 @@ those, and its result is indexed back to every trial.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from doseflow.errors import InputError
 
-__all__ = ["compute_once_per_state", "find_distinct_states", "take_trials"]
+__all__ = [
+    "MEMO_LIMIT",
+    "compute_memoised",
+    "compute_once_per_state",
+    "find_distinct_states",
+    "shared_lattice_cache",
+    "state_memo",
+    "take_trials",
+]
 
 
 def find_distinct_states(*arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -41,6 +50,14 @@ def find_distinct_states(*arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> first.tolist(), inverse.tolist()
     ([0, 1], [0, 1, 0])
     """
+    packed = _pack(arrays)
+    key = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first, inverse.ravel()
+
+
+def _pack(arrays: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The rows of the state arrays as bytes, one row of uint8 per trial."""
     if not arrays:
         raise InputError("arrays", "at least one state array", arrays)
     trials = np.shape(arrays[0])[0]
@@ -50,10 +67,7 @@ def find_distinct_states(*arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if a.ndim == 0 or a.shape[0] != trials:
             raise InputError(f"arrays[{i}]", f"an array with {trials} rows (trials)", f"shape {a.shape}")
         parts.append(a.reshape(trials, -1).view(np.uint8).reshape(trials, -1))
-    packed = np.ascontiguousarray(np.concatenate(parts, axis=1))
-    key = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return first, inverse.ravel()
+    return np.ascontiguousarray(np.concatenate(parts, axis=1))
 
 
 def take_trials(result: Any, index: np.ndarray, trials: int) -> Any:
@@ -106,3 +120,69 @@ def compute_once_per_state(function: Callable[..., Any], *arrays: np.ndarray) ->
     first, inverse = find_distinct_states(*arrays)
     result = function(*(np.asarray(a)[first] for a in arrays))
     return take_trials(result, inverse, first.size)
+
+
+@lru_cache(maxsize=None)
+def shared_lattice_cache(family: str) -> dict:
+    """The dict of tabulated lattices the designs of one model ``family`` reuse in this process.
+
+    Passed as ``lattice_cache`` to :func:`~doseflow.designs.model_based.compute_crm_posterior`
+    or :func:`~doseflow.designs.model_based.compute_blrm_posterior`: the tiles of a lattice are
+    tabulated once and kept (at most ``lattice_tables.CACHE_SIZE`` per family, oldest
+    dropped); results are the same with or without it. Worker processes each keep their own.
+    """
+    return {}
+
+
+#: Largest number of states one memo (:func:`state_memo`) keeps; the oldest are dropped.
+MEMO_LIMIT = 200_000
+
+
+@lru_cache(maxsize=64)
+def state_memo(owner: Hashable) -> dict:
+    """The dict in which ``owner`` (e.g. a design and what it computes) keeps results per state.
+
+    Kept for the life of the process (at most 64 owners, the least recently used dropped);
+    each worker process has its own. See :func:`compute_memoised`.
+    """
+    return {}
+
+
+def compute_memoised(function: Callable[..., np.ndarray], memo: dict, *arrays: np.ndarray) -> np.ndarray:
+    """``function(*arrays)`` row by row, computed once per distinct state ever seen by ``memo``.
+
+    Parameters
+    ----------
+    function : callable
+        Batched over trials: takes the state arrays and returns an array with one row per
+        trial (e.g. the recommended level, or interval probabilities per level).
+    memo : dict
+        State (the rows of ``arrays`` as bytes) -> result row; filled here, at most
+        :data:`MEMO_LIMIT` entries (the oldest dropped). The same ``function`` must be
+        used with one memo.
+    *arrays : numpy.ndarray, each of shape (trials, ...)
+
+    Returns
+    -------
+    numpy.ndarray
+        The result of every trial, equal to ``function(*arrays)``.
+
+    Examples
+    --------
+    >>> memo = {}
+    >>> compute_memoised(lambda a: a.sum(axis=1), memo, np.array([[3, 3], [6, 0], [3, 3]])).tolist()
+    [6, 6, 6]
+    >>> len(memo)
+    2
+    """
+    packed = _pack(arrays)
+    first, inverse = find_distinct_states(packed)
+    keys = [packed[i].tobytes() for i in first]
+    missing = [j for j, key in enumerate(keys) if key not in memo]
+    if missing:
+        rows = first[missing]
+        fresh = np.asarray(function(*(np.asarray(a)[rows] for a in arrays)))
+        while len(memo) + len(missing) > MEMO_LIMIT and memo:
+            memo.pop(next(iter(memo)))
+        memo.update(zip((keys[j] for j in missing), fresh))
+    return np.stack([memo[key] for key in keys])[inverse]
