@@ -105,10 +105,22 @@ def _pending_log_likelihood(level: np.ndarray, weight: np.ndarray, log_q: np.nda
     """``sum_i log(1 - w_i p_{d_i})`` at every node: (r, q) patients, log_q (g, levels).
 
     Written ``log((1 - w) + w (1 - p))`` so that no cancellation occurs when ``w p``
-    is close to 1.
+    is close to 1. The factors are multiplied and the product's log taken (one log per
+    node rather than one per patient and node); each factor is at least ``1 - w_i``, so
+    the product underflows only with many weights within 1e-16 of 1, and such rows are
+    summed in logs instead.
     """
     q = np.exp(log_q).T[level]  # (r, q, g)
-    return np.log((1.0 - weight)[..., None] + weight[..., None] * q).sum(axis=1)
+    factor = (1.0 - weight)[..., None] + weight[..., None] * q
+    product = factor.prod(axis=1)
+    small = product < 1e-280
+    if small.any():
+        product[small] = 1.0
+        out = np.log(product)
+        rows = np.flatnonzero(small.any(axis=1))
+        out[rows] = np.log(factor[rows]).sum(axis=1)
+        return out
+    return np.log(product)
 
 
 def _beta_quantiles(group: LatticeGroup, probabilities: np.ndarray) -> np.ndarray:
