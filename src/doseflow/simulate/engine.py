@@ -165,7 +165,8 @@ def check_followup_window(design, window: float) -> None:
     if getattr(design, "uses_followup", False) and own is not None and not np.isclose(own, window, rtol=1e-12,
                                                                                         atol=0.0):
         raise ConfigError(
-            "scenario dlt_window", f"the DLT window of {design.name} ({own:g} days)", window,
+            "scenario dlt_window", f"the DLT window of {getattr(design, 'innermost', design).name} ({own:g} days)",
+            window,
             f"Give the scenario --dlt-window {own:g}, or the design --window {window:g}.",
         )
 

@@ -208,8 +208,8 @@ class CRM(DesignBase):
     def prob_tox_exceeds_counts(self, n: np.ndarray, y: np.ndarray, threshold: float) -> np.ndarray:
         """``P(p_d > threshold | data)`` per trial and level from per-level counts (trials, levels).
 
-        The posterior probability the CRM safety rule reads (Cheung 2011, sect. 3.4: stop
-        when P(p_1 > target) is large), through
+        The posterior probability the CRM safety rule reads (stop when P(p_1 > target) is
+        large; Cheung 2011), through
         :class:`~doseflow.designs.wrappers.StopWhenTooToxic`; computed once per distinct
         state and memoised.
         """

@@ -62,7 +62,7 @@ class TITECRM(CRM):
     ----------
     Cheung YK, Chappell R (2000). Sequential designs for phase I clinical trials with
     late-onset toxicities. Biometrics 56:1177-1182.
-    Cheung YK (2011). *Dose Finding by the Continual Reassessment Method*, ch. 10. CRC.
+    Cheung YK (2011). *Dose Finding by the Continual Reassessment Method*. CRC.
 
     Examples
     --------
