@@ -69,7 +69,8 @@ def prepare(design, scenario: Scenario | Sequence[float], *, max_n: int | None =
     if capacity > MAX_PATIENTS:
         raise ConfigError("max_n", f"at most {MAX_PATIENTS:,} patients per trial", capacity)
     if getattr(design, "needs_calendar", False) and not scenario.timed:
-        raise ConfigError("scenario", f"a DLT window and an arrival rate for {design.name} (it enrols while outcomes "
+        name = getattr(design, "innermost", design).name
+        raise ConfigError("scenario", f"a DLT window and an arrival rate for {name} (it enrols while outcomes "
                           "are pending)", None, "Give --dlt-window and --arrivals-per-month.")
     if scenario.timed:
         check_followup_window(design, scenario.dlt_window)
