@@ -23,6 +23,7 @@ __all__ = [
     "compute_once_per_state",
     "find_distinct_states",
     "shared_lattice_cache",
+    "StateMemo",
     "state_memo",
     "take_trials",
 ]
@@ -134,21 +135,62 @@ def shared_lattice_cache(family: str) -> dict:
     return {}
 
 
-#: Largest number of states one memo (:func:`state_memo`) keeps; the oldest are dropped.
-MEMO_LIMIT = 200_000
+#: Largest number of states one memo keeps; when full it is emptied and fills again.
+MEMO_LIMIT = 1_000_000
+
+
+class StateMemo:
+    """Results per trial state, kept across calls: state (packed bytes) -> row of a value table.
+
+    Compact (a dict from the state's bytes to a row index, values in one growing array)
+    and bounded: past :data:`MEMO_LIMIT` states it is emptied at once (clearing in bulk
+    costs nothing per state, where dropping the oldest one at a time from a dict does).
+    """
+
+    __slots__ = ("index", "values", "size")
+
+    def __init__(self) -> None:
+        self.index: dict[bytes, int] = {}
+        self.values: np.ndarray | None = None
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def lookup(self, keys: list[bytes]) -> np.ndarray:
+        """Row of each key in ``values`` (-1: unknown)."""
+        get = self.index.get
+        return np.array([get(k, -1) for k in keys], dtype=np.int64)
+
+    def add(self, keys: list[bytes], rows: np.ndarray) -> np.ndarray:
+        """Store the result ``rows`` of ``keys`` (not known yet); return their rows in ``values``."""
+        rows = np.asarray(rows)
+        if self.values is None or self.size + len(keys) > MEMO_LIMIT:
+            self.index.clear()
+            self.size = 0
+            self.values = np.empty((max(1024, len(keys)),) + rows.shape[1:], rows.dtype)
+        if self.size + len(keys) > self.values.shape[0]:
+            grown = np.empty((max(2 * self.values.shape[0], self.size + len(keys)),) + rows.shape[1:], rows.dtype)
+            grown[: self.size] = self.values[: self.size]
+            self.values = grown
+        at = np.arange(self.size, self.size + len(keys))
+        self.values[at] = rows
+        self.index.update(zip(keys, at.tolist()))
+        self.size += len(keys)
+        return at
 
 
 @lru_cache(maxsize=64)
-def state_memo(owner: Hashable) -> dict:
-    """The dict in which ``owner`` (e.g. a design and what it computes) keeps results per state.
+def state_memo(owner: Hashable) -> StateMemo:
+    """The memo in which ``owner`` (e.g. a design and what it computes) keeps results per state.
 
     Kept for the life of the process (at most 64 owners, the least recently used dropped);
     each worker process has its own. See :func:`compute_memoised`.
     """
-    return {}
+    return StateMemo()
 
 
-def compute_memoised(function: Callable[..., np.ndarray], memo: dict, *arrays: np.ndarray) -> np.ndarray:
+def compute_memoised(function: Callable[..., np.ndarray], memo: StateMemo, *arrays: np.ndarray) -> np.ndarray:
     """``function(*arrays)`` row by row, computed once per distinct state ever seen by ``memo``.
 
     Parameters
@@ -156,10 +198,9 @@ def compute_memoised(function: Callable[..., np.ndarray], memo: dict, *arrays: n
     function : callable
         Batched over trials: takes the state arrays and returns an array with one row per
         trial (e.g. the recommended level, or interval probabilities per level).
-    memo : dict
-        State (the rows of ``arrays`` as bytes) -> result row; filled here, at most
-        :data:`MEMO_LIMIT` entries (the oldest dropped). The same ``function`` must be
-        used with one memo.
+    memo : StateMemo
+        Results per state (the rows of ``arrays`` as bytes), filled here. The same
+        ``function`` must be used with one memo.
     *arrays : numpy.ndarray, each of shape (trials, ...)
 
     Returns
@@ -169,7 +210,7 @@ def compute_memoised(function: Callable[..., np.ndarray], memo: dict, *arrays: n
 
     Examples
     --------
-    >>> memo = {}
+    >>> memo = StateMemo()
     >>> compute_memoised(lambda a: a.sum(axis=1), memo, np.array([[3, 3], [6, 0], [3, 3]])).tolist()
     [6, 6, 6]
     >>> len(memo)
@@ -177,12 +218,11 @@ def compute_memoised(function: Callable[..., np.ndarray], memo: dict, *arrays: n
     """
     packed = _pack(arrays)
     first, inverse = find_distinct_states(packed)
-    keys = [packed[i].tobytes() for i in first]
-    missing = [j for j, key in enumerate(keys) if key not in memo]
-    if missing:
-        rows = first[missing]
-        fresh = np.asarray(function(*(np.asarray(a)[rows] for a in arrays)))
-        while len(memo) + len(missing) > MEMO_LIMIT and memo:
-            memo.pop(next(iter(memo)))
-        memo.update(zip((keys[j] for j in missing), fresh))
-    return np.stack([memo[key] for key in keys])[inverse]
+    # Fixed-width byte strings (NumPy drops trailing NUL bytes, which keeps them distinct).
+    keys = packed[first].view(f"S{packed.shape[1]}").ravel().tolist() if packed.shape[1] else [b""] * first.size
+    at = memo.lookup(keys)
+    missing = np.flatnonzero(at < 0)
+    if missing.size:
+        fresh = function(*(np.asarray(a)[first[missing]] for a in arrays))
+        at[missing] = memo.add([keys[j] for j in missing], fresh)
+    return memo.values[at][inverse]
