@@ -275,7 +275,11 @@ def compute_crm_posterior(
         return np.concatenate([log_p, log_q, log_prior[:, None]], axis=1), np.exp(log_p)
 
     def pending_term(rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
-        return _pending_log_likelihood(pending[0][rows], pending[1][rows], columns[:, levels : 2 * levels])
+        # Patients of weight 0 contribute nothing: only the columns up to the last one that
+        # weighs in these rows are evaluated (rows of one block have few pending patients).
+        weight = pending[1][rows]
+        width = int(np.flatnonzero((weight > 0).any(axis=0)).max(initial=-1)) + 1
+        return _pending_log_likelihood(pending[0][rows, :width], weight[:, :width], columns[:, levels : 2 * levels])
 
     # cuts[d, k]: beta below which p_d exceeds thresholds[k].
     cuts = np.array([compute_crm_beta_at_toxicity(t, labels, model, intercept) for t in thresholds]).T
