@@ -35,7 +35,12 @@ from doseflow.designs.model_based.decisions import (
     describe_levels,
 )
 from doseflow.designs.model_based.ewoc import compute_ewoc_admissible, compute_ewoc_next_level
-from doseflow.designs.model_based.memo import compute_memoised, shared_lattice_cache, state_memo
+from doseflow.designs.model_based.memo import (
+    DESIGN_TOLERANCE,
+    compute_memoised,
+    shared_lattice_cache,
+    state_memo,
+)
 from doseflow.designs.options import option, validate_options
 from doseflow.errors import ConfigError
 
@@ -207,11 +212,12 @@ class BLRM(DesignBase):
 
     def compute_posterior(self, doses: np.ndarray, n: np.ndarray, y: np.ndarray, *,
                           bounds: tuple[float, ...] | None = None, quantiles: tuple[float, ...] = ()) -> BLRMPosterior:
-        """The posterior of many trials (rows of per-level counts) at ``doses``."""
+        """The posterior of many trials (rows of per-level counts) at ``doses`` (accurate to about 1e-8)."""
         reference, prior = self.model_for(doses)
         return compute_blrm_posterior(doses, reference, n, y, prior,
                                       interval_bounds=bounds or (self.target_low, self.target_high),
-                                      quantiles=quantiles, lattice_cache=shared_lattice_cache("blrm"))
+                                      quantiles=quantiles, tolerance=DESIGN_TOLERANCE,
+                                      lattice_cache=shared_lattice_cache("blrm"))
 
     def prob_tox_exceeds_counts(self, n: np.ndarray, y: np.ndarray, threshold: float) -> np.ndarray:
         """``P(p_d > threshold | data)`` per trial and level, from per-level counts (trials, levels).

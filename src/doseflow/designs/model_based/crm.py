@@ -39,6 +39,7 @@ from doseflow.designs.model_based.decisions import (
     describe_levels,
 )
 from doseflow.designs.model_based.memo import (
+    DESIGN_TOLERANCE,
     compute_memoised,
     find_distinct_states,
     shared_lattice_cache,
@@ -196,13 +197,15 @@ class CRM(DesignBase):
         """The posterior of many trials (rows of per-level counts, optional pending patients).
 
         See :func:`~doseflow.designs.model_based.compute_crm_posterior`; the skeleton
-        follows the number of columns, tabulated lattices are shared within the process.
+        follows the number of columns, tabulated lattices are shared within the process,
+        and the quadrature is accurate to about 1e-8 (:data:`~.memo.DESIGN_TOLERANCE`).
         """
         n = np.asarray(n)
         return compute_crm_posterior(
             self.skeleton_for(n.shape[-1]), n, y, pending_level=pending_level, pending_weight=pending_weight,
             model=self.model, intercept=self.intercept, prior_sd=self.prior_sd, credibility=self.credibility,
-            credible_intervals=intervals, toxicity_thresholds=thresholds, lattice_cache=shared_lattice_cache("crm"),
+            credible_intervals=intervals, toxicity_thresholds=thresholds, tolerance=DESIGN_TOLERANCE,
+            lattice_cache=shared_lattice_cache("crm"),
         )
 
     def prob_tox_exceeds_counts(self, n: np.ndarray, y: np.ndarray, threshold: float) -> np.ndarray:

@@ -105,22 +105,28 @@ def _pending_log_likelihood(level: np.ndarray, weight: np.ndarray, log_q: np.nda
     """``sum_i log(1 - w_i p_{d_i})`` at every node: (r, q) patients, log_q (g, levels).
 
     Written ``log((1 - w) + w (1 - p))`` so that no cancellation occurs when ``w p``
-    is close to 1. The factors are multiplied and the product's log taken (one log per
-    node rather than one per patient and node); each factor is at least ``1 - w_i``, so
-    the product underflows only with many weights within 1e-16 of 1, and such rows are
-    summed in logs instead.
+    is close to 1. Only the patients of positive weight are evaluated (padding and patients
+    without follow-up contribute 1); a trial's factors are multiplied and the product's log
+    taken, one log per node. Each factor is at least ``1 - w_i``, so the product underflows
+    only with many weights within 1e-16 of 1, and such trials are summed in logs instead.
     """
-    q = np.exp(log_q).T[level]  # (r, q, g)
-    factor = (1.0 - weight)[..., None] + weight[..., None] * q
-    product = factor.prod(axis=1)
-    small = product < 1e-280
-    if small.any():
-        product[small] = 1.0
-        out = np.log(product)
-        rows = np.flatnonzero(small.any(axis=1))
-        out[rows] = np.log(factor[rows]).sum(axis=1)
+    out = np.zeros((level.shape[0], log_q.shape[0]))
+    rows, cols = np.nonzero(weight > 0)  # row-major: each trial's patients together
+    if not rows.size:
         return out
-    return np.log(product)
+    w = weight[rows, cols]
+    factor = np.exp(log_q).T[level[rows, cols]]  # (patients, g): 1 - p at each patient's level
+    factor *= w[:, None]
+    factor += (1.0 - w)[:, None]
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    product = np.multiply.reduceat(factor, starts, axis=0)
+    small = (product < 1e-280).any(axis=1)
+    product[small] = 1.0
+    out[rows[starts]] = np.log(product)
+    ends = np.r_[starts[1:], rows.size]
+    for j in np.flatnonzero(small):
+        out[rows[starts[j]]] = np.log(factor[starts[j] : ends[j]]).sum(axis=0)
+    return out
 
 
 def _beta_quantiles(group: LatticeGroup, probabilities: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ import numpy as np
 from doseflow.errors import InputError
 
 __all__ = [
+    "DESIGN_TOLERANCE",
     "MEMO_LIMIT",
     "compute_memoised",
     "compute_once_per_state",
@@ -121,6 +122,14 @@ def compute_once_per_state(function: Callable[..., Any], *arrays: np.ndarray) ->
     first, inverse = find_distinct_states(*arrays)
     result = function(*(np.asarray(a)[first] for a in arrays))
     return take_trials(result, inverse, first.size)
+
+
+#: Accuracy the designs ask of the posterior quadrature (``tolerance`` of the posterior
+#: functions): accepted when the squared difference between spacings h and 2h is below it,
+#: so the error of every reported integral is about 1e-8 or less (the posterior functions'
+#: default, 1e-10, refines many two-parameter lattices once more for accuracy no decision
+#: needs: five times slower for the BLRM).
+DESIGN_TOLERANCE = 1e-8
 
 
 @lru_cache(maxsize=None)
