@@ -56,7 +56,7 @@ class StartUp(Wrapper):
     >>> d.action, d.next_dose, d.cohort_size, d.rule
     ('escalate', 3, 2, 'start_up.escalate')
     >>> design.decide(TrialState.from_outcomes(5, "1NN 2NN 3TN")).rule
-    'boin.stay'
+    'boin.deescalate'
     """
 
     base: Any = option(help="The design wrapped.", cli=False)
