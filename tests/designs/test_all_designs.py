@@ -94,7 +94,13 @@ def _counts(case):
     return n, y, current
 
 
-@pytest.mark.parametrize("name", NAMES)
+#: Designs for which one more DLT can give a higher dose: the BLRM's two parameters let a DLT
+#: at a high dose steepen the curve and lower the estimate at a low one (see
+#: tests/designs/model_based/test_blrm_design.py).
+NOT_MONOTONE = {"blrm"}
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n not in NOT_MONOTONE])
 @settings(max_examples=150)
 @given(case=states)
 def test_more_dlts_at_current_level_never_give_a_higher_dose(name, case):

@@ -57,6 +57,18 @@ def test_interval_probabilities_are_the_posterior_s():
     assert np.all((lower < mean) & (mean < upper))
 
 
+def test_one_more_dlt_at_a_high_dose_can_lower_the_overdose_probability_of_a_low_one():
+    """The two-parameter model is not monotone in the DLTs of one dose: doses 1, 2, 3 with 3, 5, 8
+    patients and 0, 3, 5 DLTs give P(over-dosing) 0.255 at dose 1 (no dose admissible: stop);
+    one more DLT at dose 3 steepens the fitted curve and gives 0.249 at dose 1, admissible. The
+    CRM (one parameter) has no such case (tests/designs/model_based/test_crm_design.py)."""
+    before = BLRM().decide(TrialState.from_counts(3, [3, 5, 8], [0, 3, 5], 3))
+    after = BLRM().decide(TrialState.from_counts(3, [3, 5, 8], [0, 3, 6], 3))
+    assert before.rule == "blrm.stop_no_admissible" and before.details["interval_probabilities"]["overdose"][0] > 0.25
+    assert (after.rule, after.next_dose) == ("blrm.deescalate", 1)
+    assert after.details["interval_probabilities"]["overdose"][0] < 0.25
+
+
 def test_select_mtd_chooses_among_the_doses_given():
     """The MTD is the given dose with the highest P(target) among those with P(over-dosing) < 0.25;
     an untried dose is never selected."""
