@@ -133,7 +133,7 @@ class TITECRM(CRM):
         return _drop_weightless(counts.n, counts.dlt, counts.pending_level, counts.pending_weight)
 
     def describe_data(self, data: tuple[np.ndarray, ...]) -> str:
-        """Known outcomes and pending patients in words, with the pending patients' total weight."""
+        """Known outcomes and pending patients in words, with the pending patients' weights."""
         known = CRM.describe_data(self, data)
         weight = data[3][0]
         pending = int((weight > 0).sum())
