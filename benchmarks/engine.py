@@ -11,42 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
-import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
+from timing import best_of, machine
 
-ROOT = Path(__file__).resolve().parents[1]
 S1 = (0.05, 0.15, 0.30, 0.45, 0.60, 0.70)
-
-
-def machine() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, NumPy {np.__version__}, "
-            f"{platform.system()} {platform.release()}, load average {load:.2f}")
-
-
-def best_of(fn, repeat: int) -> tuple[float, float]:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), statistics.median(times)
 
 
 def designs():
@@ -74,23 +47,29 @@ def reference_rate(design, scenario, trials: int) -> float:
     return trials / (time.perf_counter() - t0)
 
 
-def monte_carlo(quick: bool, repeat: int) -> None:
-    from doseflow.simulate import Scenario, simulate
+def throughput_table(designs_by_name: dict, scenario, n: int, repeat: int, reference_trials: int) -> None:
+    """Trials per second with 1 and 2 workers (chunks of 20,000) beside the per-trial Python loop."""
+    from doseflow.simulate import simulate
 
-    n = 200_000 if quick else 2_000_000
-    scenario = Scenario(S1)
-    print(f"\n### Monte Carlo, outcomes known at once ({n:,} trials, chunks of 20,000)\n")
     print("| design | 1 worker (trials/s) | 2 workers (trials/s) | per-trial Python loop (trials/s) |")
     print("|---|---|---|---|")
-    for name, design in designs().items():
+    for name, design in designs_by_name.items():
         rates = []
         for workers in (1, 2):
             simulate(design, scenario, n_trials=20_000, seed=1, chunk_size=20_000, workers=workers)  # warm up
-            best, _ = best_of(lambda: simulate(design, scenario, n_trials=n, seed=1, chunk_size=20_000,
-                                               workers=workers), repeat)
+            best, _, _ = best_of(lambda: simulate(design, scenario, n_trials=n, seed=1, chunk_size=20_000,
+                                                  workers=workers), repeat)
             rates.append(n / best)
-        ref = reference_rate(design, scenario, 300)
+        ref = reference_rate(design, scenario, reference_trials)
         print(f"| {name} | {rates[0]:,.0f} | {rates[1]:,.0f} | {ref:,.0f} |", flush=True)
+
+
+def monte_carlo(quick: bool, repeat: int) -> None:
+    from doseflow.simulate import Scenario
+
+    n = 200_000 if quick else 2_000_000
+    print(f"\n### Monte Carlo, outcomes known at once ({n:,} trials, chunks of 20,000)\n")
+    throughput_table(designs(), Scenario(S1), n, repeat, 300)
 
 
 def exact(repeat: int) -> None:
@@ -107,28 +86,19 @@ def exact(repeat: int) -> None:
         build_state_graph.cache_clear()
         return simulate(design, S1, exact=True)
 
-    best, med = best_of(run, repeat)
+    best, med, _ = best_of(run, repeat)
     print(f"| exact OC, 6 levels (graph built anew each time) | {best:.3f} | {med:.3f} | {run().n_states:,} |")
 
 
 def calendar(quick: bool, repeat: int) -> None:
     from doseflow.designs import BOIN, RollingSix, StopAtSampleSize
-    from doseflow.simulate import Scenario, simulate
+    from doseflow.simulate import Scenario
 
     n = 100_000 if quick else 1_000_000
-    scenario = Scenario(S1, dlt_window=28, arrivals_per_month=4)
     print(f"\n### Calendar time: Poisson arrivals 4 per month, 28-day DLT window ({n:,} trials)\n")
-    print("| design | 1 worker (trials/s) | 2 workers (trials/s) | per-trial Python loop (trials/s) |")
-    print("|---|---|---|---|")
-    for name, design in {"rolling six": RollingSix(), "BOIN (cohorts of 3)": StopAtSampleSize(BOIN(target=0.3),
-                                                                                            max_n=30)}.items():
-        rates = []
-        for workers in (1, 2):
-            best, _ = best_of(lambda: simulate(design, scenario, n_trials=n, seed=1, chunk_size=20_000,
-                                               workers=workers), repeat)
-            rates.append(n / best)
-        ref = reference_rate(design, scenario, 200)
-        print(f"| {name} | {rates[0]:,.0f} | {rates[1]:,.0f} | {ref:,.0f} |", flush=True)
+    throughput_table({"rolling six": RollingSix(),
+                      "BOIN (cohorts of 3)": StopAtSampleSize(BOIN(target=0.3), max_n=30)},
+                     Scenario(S1, dlt_window=28, arrivals_per_month=4), n, repeat, 200)
 
 
 def memory(quick: bool) -> None:

@@ -8,67 +8,42 @@ times and reports the best and median wall time; these are benchmarks, not tests
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
+from timing import best_of, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 PHARMAVERSE = ROOT / ".." / "shared" / "data" / "pharmaverse" / "sdtm"
 SCENARIO = [0.05, 0.15, 0.30, 0.45, 0.60]
 
 
-def machine() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"NumPy {np.__version__}, {platform.system()} {platform.release()}")
-
-
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), statistics.median(times), out
-
-
 def jobs(quick: bool) -> list[tuple[str, Callable[[], object], Callable[[object], str]]]:
-    from doseflow.designs import BOIN, AcceleratedTitration, ThreePlusThree
-    from doseflow.simulate import compute_exact_oc, simulate_oc
+    from doseflow.designs import BOIN, AcceleratedTitration, StopAtSampleSize, ThreePlusThree
+    from doseflow.simulate import simulate
 
     n = 10_000 if quick else 100_000
+    boin = StopAtSampleSize(BOIN(target=0.3), max_n=30)
     out = [
         ("3+3 exact OC (variant B, 5 levels)",
-         lambda: compute_exact_oc(ThreePlusThree(), SCENARIO),
-         lambda r: f"{r.n_states} states"),
+         lambda: simulate(ThreePlusThree(), SCENARIO, exact=True),
+         lambda r: f"{r.n_states:,} states"),
         ("BOIN exact OC (10 cohorts of 3)",
-         lambda: compute_exact_oc(BOIN(target=0.3, max_n=30), SCENARIO),
-         lambda r: f"{r.n_states} states"),
+         lambda: simulate(boin, SCENARIO, exact=True),
+         lambda r: f"{r.n_states:,} states"),
         (f"3+3 Monte Carlo, {n:,} trials",
-         lambda: simulate_oc(ThreePlusThree(), SCENARIO, n_trials=n, max_n=30, seed=1),
-         lambda r: f"mean N {r.mean_n:.1f}"),
+         lambda: simulate(ThreePlusThree(), SCENARIO, n_trials=n, seed=1),
+         lambda r: f"mean N {r.sample_size_mean:.1f}"),
         (f"BOIN Monte Carlo, {n:,} trials of 30 patients",
-         lambda: simulate_oc(BOIN(target=0.3), SCENARIO, n_trials=n, max_n=30, seed=1),
-         lambda r: f"mean N {r.mean_n:.1f}"),
+         lambda: simulate(boin, SCENARIO, n_trials=n, seed=1),
+         lambda r: f"mean N {r.sample_size_mean:.1f}"),
         (f"BOIN Monte Carlo, {n:,} trials, 2 workers",
-         lambda: simulate_oc(BOIN(target=0.3), SCENARIO, n_trials=n, max_n=30, seed=1, workers=2),
-         lambda r: "same result as 1 worker"),
-        (f"accelerated 3+3 Monte Carlo, {n // 10:,} trials",
-         lambda: simulate_oc(AcceleratedTitration(ThreePlusThree(), max_single_levels=2), SCENARIO,
-                             n_trials=n // 10, max_n=30, seed=1),
-         lambda r: f"mean N {r.mean_n:.1f}"),
+         lambda: simulate(boin, SCENARIO, n_trials=n, seed=1, workers=2),
+         lambda r: "same result as 1 worker (tested)"),
+        (f"accelerated 3+3 Monte Carlo, {n:,} trials",
+         lambda: simulate(StopAtSampleSize(AcceleratedTitration(ThreePlusThree()), max_n=30), SCENARIO,
+                          n_trials=n, seed=1),
+         lambda r: f"mean N {r.sample_size_mean:.1f}"),
     ]
     try:
         from doseflow.insilico.replicate import run_replicates  # noqa: F401
@@ -109,7 +84,7 @@ def main() -> None:
     for name, fn, note in jobs(args.quick):
         if args.only and args.only.lower() not in name.lower():
             continue
-        best, med, result = timed(fn, repeat)
+        best, med, result = best_of(fn, repeat)
         print(f"| {name} | {best:.3f} | {med:.3f} | {note(result)} |", flush=True)
 
 

@@ -28,6 +28,17 @@ def pharmaverse_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def small_folder(tmp_path_factory, pharmaverse_dir) -> Path:
+    """DM, EX and DS of pharmaverse only (every optional domain missing): a readout in seconds."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("dm_ex_only")
+    for name in ("dm", "ex", "ds"):
+        shutil.copy(pharmaverse_dir / f"{name}.csv", folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
 def pharmaverse_run(tmp_path_factory, pharmaverse_dir):
     """(Readout, ReadoutOutputs, stages) of the pharmaverse folder, computed once per session.
 

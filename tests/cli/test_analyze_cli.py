@@ -61,12 +61,12 @@ def test_rerun_into_an_old_folder_removes_its_stale_tables(small_folder, tmp_pat
         (out / stale).write_text("from an earlier run")
     (out / "tables" / "my_notes.txt").write_text("not ours")
     assert main(["analyze", str(small_folder), "--out", str(out)]) == 0
-    assert capsys.readouterr().out.strip() == (f"report: {out / 'report.html'} (3 table/figure file(s) of an "
-                                               "earlier readout removed)")
+    assert capsys.readouterr().out.strip() == (f"report: {out / 'report.html'} (3 file(s) of an earlier "
+                                               "readout removed)")
     assert not (out / "tables" / "safety_teae.csv").exists() and not (out / "figures" / "safety_teae.png").exists()
     assert (out / "tables" / "my_notes.txt").exists() and (out / "tables" / "population_sets.csv").exists()
     notes = json.loads((out / "results.json").read_text())["notes"]
-    assert notes[-1].startswith("3 table or figure file(s) of an earlier readout in")
+    assert notes[-1].startswith("3 file(s) of an earlier readout in")
 
 
 @pytest.mark.parametrize("case, expected", [

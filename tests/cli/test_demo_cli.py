@@ -10,9 +10,10 @@ from doseflow.conduct.workflows import MARKER
 
 def test_demo_writes_sdtm_and_report_and_replaces_its_own_output(tmp_path, capsys):
     out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--seed", "1", "--json"]) == 0
+    assert main(["demo", "--out", str(out), "--seed", "1", "--replicates", "4", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert set(summary) == {"out", "sdtm", "report", "seed", "preset", "patients", "results"}
+    assert set(summary) == {"out", "sdtm", "report", "reports", "seed", "preset", "patients", "replicates", "results"}
+    assert summary["replicates"] == 4 and summary["reports"] == {"html": summary["report"]}
     assert summary["patients"] == 32 and summary["preset"] == "gq1001"
     for name in ("dm", "ex", "ae", "suppae", "lb", "pc", "tu", "tr", "rs", "ds", "suppdm"):
         assert (out / "sdtm" / f"{name}.csv").is_file(), name
@@ -24,10 +25,20 @@ def test_demo_writes_sdtm_and_report_and_replaces_its_own_output(tmp_path, capsy
     assert (out / MARKER).is_file()
     # the same folder again: an earlier demo's output is replaced, the same seed gives the same trial
     (out / "report" / "stale.txt").write_text("old")
-    assert main(["demo", "--out", str(out), "--seed", "1", "--json"]) == 0
+    assert main(["demo", "--out", str(out), "--seed", "1", "--replicates", "0", "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
     assert not (out / "report" / "stale.txt").exists()
     assert again["results"]["abstract"] == results["abstract"]
+
+
+def test_demo_bad_replicates_and_format_are_one_line_errors(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "d"), "--replicates", "-1"]) == 2
+    assert capsys.readouterr().err == "error: --replicates: must be a whole number >= 0; got -1.\n"
+    assert main(["demo", "--out", str(tmp_path / "d"), "--replicates", "10001"]) == 2
+    assert capsys.readouterr().err == "error: --replicates: must be a whole number <= 10000; got 10001.\n"
+    assert main(["demo", "--out", str(tmp_path / "d"), "--format", "odt"]) == 2
+    assert capsys.readouterr().err == "error: --format: must be one of 'html', 'pdf', 'docx'; got 'odt'.\n"
+    assert not (tmp_path / "d").exists()  # nothing written before the options are checked
 
 
 def test_demo_refuses_a_folder_with_other_files(tmp_path, capsys):

@@ -3,22 +3,22 @@
 import json
 
 from doseflow.cli.app import main
-from doseflow.insilico.replicate import SUMMARY_FIGURES
+from doseflow.insilico.headline import HEADLINE_FIGURES
 
 
 def test_replicate_json_keys(capsys):
     rc = main(["insilico", "replicate", "--trials", "2", "--seed", "1", "--workers", "1", "--json"])
     assert rc == 0
     d = json.loads(capsys.readouterr().out)
-    assert set(d) == {"trials", "seed", "no_dlt_fraction", "medians", "percentiles"}
-    assert set(d["medians"]) == set(SUMMARY_FIGURES)
+    assert set(d) == {"trials", "seed", "no_dlt_fraction", "medians", "percentiles", "quartiles", "published"}
+    assert set(d["medians"]) == set(HEADLINE_FIGURES) and d["published"]["pfs_median_months"]["value"] == 4.8
     assert d["trials"] == 2 and d["seed"] == 1
 
 
 def test_replicate_table(capsys):
     assert main(["insilico", "replicate", "--trials", "2", "--seed", "1", "--workers", "1"]) == 0
     out = capsys.readouterr().out
-    assert "Confirmed ORR" in out and "75.0" in out
+    assert "Confirmed" in out and "75% (24/32)" in out
 
 
 def test_run_writes_sdtm(tmp_path, capsys):

@@ -5,7 +5,8 @@ import pytest
 
 from doseflow.errors import ConfigError
 from doseflow.insilico.preset import load_preset
-from doseflow.insilico.replicate import SUMMARY_FIGURES, run_replicates
+from doseflow.insilico.headline import HEADLINE_FIGURES, PUBLISHED
+from doseflow.insilico.replicate import run_replicates
 
 
 @pytest.fixture(scope="module")
@@ -15,20 +16,47 @@ def preset():
 
 def test_results_do_not_depend_on_workers(preset):
     seen = []
-    one = run_replicates(preset, 6, 3, workers=1, chunk_size=2, progress=lambda d, n: seen.append((d, n)))
-    two = run_replicates(preset, 6, 3, workers=2, chunk_size=2)
+    one = run_replicates(preset, 6, 3, workers=1, chunk_size=1, progress=lambda d, n: seen.append((d, n)))
+    two = run_replicates(preset, 6, 3, workers=2, chunk_size=1)
     for k in one.figures:
         np.testing.assert_array_equal(one.figures[k], two.figures[k])
-    assert seen == [(2, 6), (4, 6), (6, 6)]
-    other = run_replicates(preset, 2, 4, workers=1, chunk_size=2)
+    assert seen == [(4, 6), (6, 6)]  # progress per group of CHUNKS_TOGETHER = 4 chunks
+    other = run_replicates(preset, 2, 4, workers=1, chunk_size=1)
     assert not np.array_equal(other.figures["exposure_median_weeks"], one.figures["exposure_median_weeks"][:2])
 
 
-def test_to_dict_keys(preset):
-    d = run_replicates(preset, 2, 1, workers=1, chunk_size=2).to_dict()
-    assert set(d) == {"trials", "seed", "no_dlt_fraction", "medians", "percentiles"}
-    assert set(d["medians"]) == set(SUMMARY_FIGURES) == set(d["percentiles"])
-    assert d["trials"] == 2 and d["seed"] == 1 and 0.0 <= d["no_dlt_fraction"] <= 1.0
+def test_to_dict_keys_published_figures_and_rounding(preset):
+    """Issue 8: the JSON carries the published figures and tolerances its table shows, floats rounded
+    (27.968750000000007 was printed), NaN as null."""
+    study = run_replicates(preset, 4, 1, workers=1, chunk_size=2)
+    d = study.to_dict()
+    assert set(d) == {"trials", "seed", "no_dlt_fraction", "medians", "percentiles", "quartiles", "published"}
+    assert set(d["medians"]) == set(HEADLINE_FIGURES) == set(d["percentiles"]) == set(d["quartiles"])
+    assert d["trials"] == 4 and d["seed"] == 1 and 0.0 <= d["no_dlt_fraction"] <= 1.0
+    assert d["published"]["trae_any_pct"] == {"label": "Any TRAE, %", "value": 75.0, "text": "75% (24/32)",
+                                              "tolerance": 10.0}
+    assert d["published"]["dcr_high_dose_pct"]["tolerance"] is None and set(d["published"]) == set(PUBLISHED)
+    for figure, (p5, p95) in d["percentiles"].items():
+        exact = np.nanpercentile(study.figures[figure], [5, 95])
+        for got, want in zip((p5, p95), exact):
+            assert got is None or (got == round(float(want), 3) and len(repr(got).split(".")[-1]) <= 3)
+
+
+def test_compare_against_hand_percentiles():
+    """ReplicateStudy.compare: percentiles by linear interpolation (R type 7) of the trials' values, hand
+    computed here for 5 trials; the flags say whether the published value is inside [p5, p95] / [p25, p75]."""
+    from doseflow.insilico.replicate import ReplicateStudy
+
+    values = np.array([60.0, 70.0, 80.0, 90.0, 100.0])
+    figures = {f: np.full(5, np.nan) for f in HEADLINE_FIGURES} | {"dcr_high_dose_pct": values}
+    row = next(r for r in ReplicateStudy(5, 1, figures, {}).compare({"dcr_high_dose_pct": 70.0})
+               if r["figure"] == "dcr_high_dose_pct")
+    # type 7: position (n - 1) q: p5 = 60 + 0.2 x 10 = 62, p25 = 70, p75 = 90, p95 = 98
+    assert (row["p5"], row["p25"], row["median"], row["p75"], row["p95"]) == (62.0, 70.0, 80.0, 90.0, 98.0)
+    assert row["published"] == 60.0 and row["inside_90"] is False and row["inside_50"] is False
+    assert row["observed"] == 70.0 and row["n_trials"] == 5
+    empty = next(r for r in ReplicateStudy(5, 1, figures, {}).compare({}) if r["figure"] == "n_dlt")
+    assert empty["p5"] is None and empty["inside_90"] is None and empty["observed"] is None
 
 
 def test_bad_numbers(preset):

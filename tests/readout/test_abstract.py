@@ -171,6 +171,7 @@ def test_abstract_paragraph(gq1001):
     assert dor_hi is None and (h["dor_n"], h["dor_events"]) == (6, 6)  # S falls to 0 at the last event
     assert text == (
         "32 patients were treated at 7 dose levels (1.2-8.4 mg/kg); median exposure was 18.5 weeks. "
+        f"Data cut-off: on or after {h['data_cutoff']}, the latest date in the data. "
         "No DLT occurred among 32 DLT-evaluable patients (DLT rate 0%, 95% CI 0-10.9%); the MTD was not reached. "
         "TRAEs occurred in 24 patients (75.0%); the most common (>10%) were AST increased (37.5%), "
         "thrombocytopenia (28.1%), ALT increased (25.0%), pyrexia (21.9%), anaemia (18.8%), "

@@ -50,10 +50,10 @@ def test_items_in_report_order(pharmaverse_run):
     readout, _, _ = pharmaverse_run
     names = [i.name for i in readout.items]
     assert names == [
-        "population_sets", "population_characteristics",
+        "conduct_escalation", "conduct_design", "population_sets", "population_characteristics",
         "safety_overview", "safety_teae", "safety_trae", "safety_common", "safety_grade3_teae",
-        "safety_grade3_trae", "safety_dlt", "safety_lab_shift",
-        "pk_nca_xan", "pk_summary_xan", "pk_mean_concentration_xan", "pk_excluded_xan",
+        "safety_grade3_trae", "safety_dlt", "safety_ae_listing", "safety_lab_shift",
+        "pk_summary", "pk_concentration_time", "pk_nca_xan", "pk_summary_xan", "pk_excluded_xan",
         "efficacy_bor_confirmed", "efficacy_bor_unconfirmed", "efficacy_response_rates", "efficacy_dor",
         "efficacy_pfs", "efficacy_excluded_records", "efficacy_swimmer", "efficacy_waterfall", "efficacy_spider"]
     assert [i.section for i in readout.items] == sorted((i.section for i in readout.items), key=SECTIONS.index)
@@ -136,19 +136,11 @@ def test_efficacy_uses_the_onco_family_and_exact_cis(pharmaverse_run):
     assert bor_c["counts"]["CR"] + bor_c["counts"]["PR"] <= bor_u["counts"]["CR"] + bor_u["counts"]["PR"]
 
 
-@pytest.fixture(scope="module")
-def small_folder(tmp_path_factory, pharmaverse_dir):
-    """DM, EX and DS of pharmaverse only (every optional domain missing)."""
-    folder = tmp_path_factory.mktemp("dm_ex_only")
-    for name in ("dm", "ex", "ds"):
-        shutil.copy(pharmaverse_dir / f"{name}.csv", folder)
-    return folder
-
-
 def test_missing_optional_domains_skip_with_notes(small_folder):
     """No AE: the overview still counts the deaths of DM (issue 7: they became null instead of 3)."""
     readout = run_readout(small_folder)
-    assert [i.name for i in readout.items] == ["population_sets", "population_characteristics", "safety_overview"]
+    assert [i.name for i in readout.items] == ["conduct_escalation", "conduct_design", "population_sets",
+                                               "population_characteristics", "safety_overview"]
     deaths = readout.get("safety_overview").to_dict()["categories"]["Deaths (any cause)"]
     assert (deaths["Placebo"], deaths["Xanomeline Low Dose"], deaths["Xanomeline High Dose"]) == (2, 1, 0)
     text = " ".join(readout.notes)

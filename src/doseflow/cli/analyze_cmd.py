@@ -1,8 +1,10 @@
-"""``doseflow analyze SDTM_DIR --out DIR [--config readout.toml] [--json]``: the readout of a trial.
+"""``doseflow analyze SDTM_DIR --out DIR [--config readout.toml] [--format pdf|docx] [--json]``: the readout of a trial.
 
 Reads the SDTM folder, runs every analysis whose data are present
 (:func:`doseflow.readout.pipeline.run_readout`) and writes DIR/report.html, DIR/tables/,
-DIR/figures/ and DIR/results.json (:func:`doseflow.report.outputs.write_outputs`). On a
+DIR/figures/ and DIR/results.json (:func:`doseflow.report.outputs.write_outputs`); ``--format
+pdf`` adds DIR/report.pdf (printed by headless Chromium), ``--format docx`` DIR/report.docx
+(the tables and figures as a Word document); the option may be given twice. On a
 terminal a Rich progress bar shows the stages; otherwise nothing is printed but the result
 line. ``--json`` prints the content of results.json (its keys are documented in
 :mod:`doseflow.report.outputs`) instead of the line saying where the report is.
@@ -36,11 +38,11 @@ __all__ = ["analyze_command"]
 commands = typer.Typer()
 
 
-def _run(sdtm_dir: Path, out: Path, config: Optional[Path], show_progress: bool):
+def _run(sdtm_dir: Path, out: Path, config: Optional[Path], show_progress: bool, formats: tuple[str, ...]):
     cfg = read_config(config)
     if not show_progress:
         readout = run_readout(sdtm_dir, cfg)
-        return write_outputs(readout, out)
+        return write_outputs(readout, out, formats=formats)
     columns = (TextColumn("{task.description:<16}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
@@ -51,7 +53,7 @@ def _run(sdtm_dir: Path, out: Path, config: Optional[Path], show_progress: bool)
 
         readout = run_readout(sdtm_dir, cfg, progress=progress)
         bar.update(task, description="writing report", completed=len(STAGES))
-        outputs = write_outputs(readout, out)
+        outputs = write_outputs(readout, out, formats=formats)
         bar.update(task, completed=len(STAGES) + 1)
     return outputs
 
@@ -61,17 +63,28 @@ def analyze_command(
     sdtm_dir: Path = typer.Argument(..., help="Folder of SDTM datasets (.csv or .xpt); DM and EX are required."),
     out: str = typer.Option(..., "--out", help="Folder for report.html, tables/, figures/ and results.json."),
     config: Optional[Path] = typer.Option(None, "--config", help="Readout options as TOML (see docs/readout.md)."),
+    formats: Optional[list[str]] = typer.Option(
+        None, "--format", help="Also write the report as pdf (headless Chromium) or docx (Word); may be repeated."),
     as_json: bool = typer.Option(False, "--json", help="Print results.json instead of the report's location."),
 ) -> None:
     """Read out a trial from its SDTM data: tables, figures, an HTML report and the headline figures."""
+    from doseflow.checks import check_choice
+    from doseflow.report.outputs import FORMATS
+
+    for fmt in formats or ():
+        check_choice(fmt, "--format", FORMATS, error=InputError)
+    if "pdf" in (formats or ()):
+        from doseflow.report.pdf import find_chromium
+
+        find_chromium()  # before the work, not after it
     if not sdtm_dir.is_dir():
         raise InputError("SDTM_DIR", "an existing folder of SDTM .csv or .xpt files", str(sdtm_dir))
     if not out.strip():  # pathlib reads "" as ".", the current folder
         raise InputError("--out", "a folder path (an empty one would write into the current folder)", out)
-    outputs = _run(sdtm_dir, Path(out), config, show_progress=sys.stderr.isatty() and not as_json)
+    outputs = _run(sdtm_dir, Path(out), config, show_progress=sys.stderr.isatty() and not as_json,
+                   formats=tuple(formats or ()))
     if as_json:
         typer.echo(json.dumps(outputs.results, indent=2))
         return
-    typer.echo(f"report: {outputs.report}"
-               + (f" ({len(outputs.removed)} table/figure file(s) of an earlier readout removed)"
-                  if outputs.removed else ""))
+    typer.echo(f"report: {', '.join(str(p) for p in (outputs.reports or {'html': outputs.report}).values())}"
+               + (f" ({len(outputs.removed)} file(s) of an earlier readout removed)" if outputs.removed else ""))

@@ -5,8 +5,10 @@ JSON contracts:
 - ``insilico run --json``: ``{"seed": int, "preset": str, "out": str, "format": "sdtm-csv"|"sdtm-xpt",
   "files": {name: path}, "patients": int, "dlt": int, "high_dose": int}``
 - ``insilico replicate --json``: :meth:`doseflow.insilico.replicate.ReplicateStudy.to_dict`,
-  ``{"trials", "seed", "no_dlt_fraction", "medians": {...}, "percentiles": {figure: [p5, p95]}}``
-  (percentages 0-100, PFS in months, exposure in weeks).
+  ``{"trials", "seed", "no_dlt_fraction", "medians": {...}, "percentiles": {figure: [p5, p95]},
+  "quartiles": {figure: [p25, p75]}, "published": {figure: {"label", "value", "text", "tolerance"}}}``
+  (percentages 0-100, PFS in months, exposure in weeks; floats rounded to 3 decimals, null
+  where undefined): the figures and tolerances the table shows.
 """
 
 from __future__ import annotations
@@ -64,15 +66,9 @@ def run_cmd(
     console.print(f"wrote {len(files)} datasets to {out}")
 
 
-_LABELS = {
-    "trae_any_pct": ("Any TRAE, %", "{:.1f}"), "ast_increased_pct": ("AST increased, %", "{:.1f}"),
-    "thrombocytopenia_pct": ("Thrombocytopenia, %", "{:.1f}"), "alt_increased_pct": ("ALT increased, %", "{:.1f}"),
-    "pyrexia_pct": ("Pyrexia, %", "{:.1f}"), "anaemia_pct": ("Anaemia, %", "{:.1f}"),
-    "grade3_trae_pct": ("Grade >= 3 TRAE, %", "{:.1f}"), "n_dlt": ("DLTs, n", "{:.0f}"),
-    "orr_high_dose_pct": ("Confirmed ORR >= 7.2 mg/kg, %", "{:.1f}"), "dcr_high_dose_pct": ("DCR >= 7.2 mg/kg, %", "{:.1f}"),
-    "pfs_median_months": ("Median PFS >= 7.2 mg/kg, months", "{:.2f}"),
-    "exposure_median_weeks": ("Median exposure, weeks", "{:.1f}"), "n_high_dose": ("Patients >= 7.2 mg/kg, n", "{:.0f}"),
-}
+def _fixed(value: float | None, digits: int) -> str:
+    """A figure with ``digits`` decimals; "-" where undefined."""
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
 @insilico_app.command("replicate")
@@ -85,6 +81,7 @@ def replicate_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Run many virtual trials and compare their headline figures with the published ones."""
+    from doseflow.insilico.headline import FIGURE_LABELS
     from doseflow.insilico.preset import load_preset
     from doseflow.insilico.replicate import run_replicates
 
@@ -100,15 +97,20 @@ def replicate_cmd(
     else:
         study = run_replicates(p, trials, seed, workers=workers, scheduler=scheduler)
     if as_json:
-        typer.echo(json.dumps(study.to_dict()))
+        typer.echo(json.dumps(study.to_dict(), allow_nan=False))
         return
     table = Table(title=f"{trials} virtual trials (seed {seed}, preset {p.name}); no DLT in "
                         f"{100 * study.no_dlt_fraction:.0f}% of trials")
-    for col in ("figure", "median", "5-95%", "published", "tolerance"):
+    for col in ("figure", "median", "25-75%", "5-95%", "published", "tolerance"):
         table.add_column(col, justify="left" if col == "figure" else "right")
-    for fig, med, p5, p95, pub, tol in study.table():
-        label, fmt = _LABELS[fig]
-        table.add_row(label, fmt.format(med), f"{fmt.format(p5)}-{fmt.format(p95)}",
-                      "" if pub is None else fmt.format(pub), "" if tol is None else f"+-{tol:g}")
+    summary = study.to_dict()
+    for fig, med in summary["medians"].items():
+        label, digits = FIGURE_LABELS[fig]
+        pub = summary["published"].get(fig)
+        (p25, p75), (p5, p95) = summary["quartiles"][fig], summary["percentiles"][fig]
+        table.add_row(label, _fixed(med, digits), f"{_fixed(p25, digits)}-{_fixed(p75, digits)}",
+                      f"{_fixed(p5, digits)}-{_fixed(p95, digits)}",
+                      "" if pub is None else pub["text"],
+                      "" if pub is None or pub["tolerance"] is None else f"+-{pub['tolerance']:g}")
     console.print(table)
     console.print("published: Lemech et al., AACR 2023, CT178 (GQ1001 phase Ia, 32 patients)")

@@ -8,7 +8,7 @@ Subpackages: :mod:`~doseflow.insilico.models` (pk, toxicity, tumour, survival, v
 :mod:`doseflow.standards.recist` and :mod:`doseflow.standards.best_response`.
 """
 
-from doseflow.insilico.headline import HEADLINE_FIGURES, PUBLISHED, compute_headline, compute_km_median
+from doseflow.insilico.headline import FIGURE_LABELS, HEADLINE_FIGURES, PUBLISHED, PublishedFigure, compute_headline, compute_km_median
 from doseflow.insilico.models.pk import (
     GQ1001_DEFAULT,
     LU_2014_TDM1,
@@ -92,6 +92,6 @@ __all__ = [
     "TumourConfig", "TumourState", "advance_tumour", "sample_tumour_parameters",
     "COLUMNS", "VirtualTrialData", "GQ1001_DOSE_LEVELS", "TrialConfig",
     "compute_cutoff_days", "decide_dose_modification", "treat_patients",
-    "HEADLINE_FIGURES", "PUBLISHED", "compute_headline", "compute_km_median",
+    "FIGURE_LABELS", "HEADLINE_FIGURES", "PUBLISHED", "PublishedFigure", "compute_headline", "compute_km_median",
     "Preset", "load_preset", "TrialBatch", "simulate_trial", "simulate_trials", "ReplicateStudy", "run_replicates",
 ]

@@ -16,6 +16,8 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from doseflow.errors import DataError
@@ -24,32 +26,84 @@ from doseflow import DAYS_PER_MONTH
 from doseflow.standards.kaplan_meier import compute_survival_quantile
 from doseflow.standards.recist import CR, PR, SD
 
-__all__ = ["HEADLINE_FIGURES", "PUBLISHED", "compute_km_median", "compute_headline"]
+__all__ = ["FIGURE_LABELS", "TERM_FIGURES", "HEADLINE_FIGURES", "PUBLISHED", "PublishedFigure", "compute_km_median", "compute_headline"]
 
 #: Headline figures, in reporting order.
 HEADLINE_FIGURES: tuple[str, ...] = (
     "trae_any_pct", "ast_increased_pct", "thrombocytopenia_pct", "alt_increased_pct", "pyrexia_pct",
-    "anaemia_pct", "grade3_trae_pct", "n_dlt", "orr_high_dose_pct", "dcr_high_dose_pct",
-    "pfs_median_months", "exposure_median_weeks", "n_high_dose",
+    "anaemia_pct", "alp_increased_pct", "vomiting_pct", "nausea_pct", "grade3_trae_pct", "n_dlt",
+    "n_high_dose", "n_evaluable_high_dose", "orr_high_dose_pct", "pr_high_dose_pct", "sd_high_dose_pct", "dcr_high_dose_pct",
+    "pfs_median_months", "exposure_median_weeks",
 )
 
-#: Published value and calibration tolerance (absolute, same unit) of each figure:
-#: Lemech et al., AACR 2023, CT178 (GQ1001 phase Ia, 32 patients, cut-off 28 Dec 2022).
-#: Tolerances are those of the calibration brief; None = reported beside, not calibrated.
-PUBLISHED: dict[str, tuple[float, float | None]] = {
-    "trae_any_pct": (75.0, 10.0),
-    "ast_increased_pct": (37.5, 10.0),
-    "thrombocytopenia_pct": (28.1, 8.0),
-    "alt_increased_pct": (25.0, 8.0),
-    "pyrexia_pct": (21.9, 8.0),
-    "anaemia_pct": (18.8, None),
-    "grade3_trae_pct": (28.1, 10.0),
-    "n_dlt": (0.0, None),
-    "orr_high_dose_pct": (40.0, 12.0),
-    "dcr_high_dose_pct": (60.0, None),
-    "pfs_median_months": (4.8, 1.0),
-    "exposure_median_weeks": (18.5, 4.0),
-    "n_high_dose": (15.0, None),
+
+#: Figures that are the incidence of one AE term (the preferred term the records carry).
+TERM_FIGURES: dict[str, str] = {
+    "ast_increased_pct": AST_INCREASED, "thrombocytopenia_pct": THROMBOCYTOPENIA, "alt_increased_pct": ALT_INCREASED,
+    "pyrexia_pct": "Pyrexia", "anaemia_pct": "Anaemia", "alp_increased_pct": "Alkaline phosphatase increased",
+    "vomiting_pct": "Vomiting", "nausea_pct": "Nausea",
+}
+
+#: Each figure in words with its unit, and the decimals it is shown with.
+FIGURE_LABELS: dict[str, tuple[str, int]] = {
+    "trae_any_pct": ("Any TRAE, %", 1), "ast_increased_pct": ("AST increased, %", 1),
+    "thrombocytopenia_pct": ("Thrombocytopenia, %", 1), "alt_increased_pct": ("ALT increased, %", 1),
+    "pyrexia_pct": ("Pyrexia, %", 1), "anaemia_pct": ("Anaemia, %", 1),
+    "alp_increased_pct": ("ALP increased, %", 1), "vomiting_pct": ("Vomiting, %", 1),
+    "nausea_pct": ("Nausea, %", 1), "grade3_trae_pct": ("Grade >= 3 TRAE, %", 1),
+    "n_dlt": ("Patients with a DLT, n", 0), "n_high_dose": ("Patients treated at >= 7.2 mg/kg, n", 0),
+    "n_evaluable_high_dose": ("Evaluable patients at >= 7.2 mg/kg, n", 0),
+    "orr_high_dose_pct": ("Confirmed ORR at >= 7.2 mg/kg, %", 1),
+    "pr_high_dose_pct": ("Confirmed PR at >= 7.2 mg/kg, %", 1), "sd_high_dose_pct": ("SD at >= 7.2 mg/kg, %", 1),
+    "dcr_high_dose_pct": ("DCR at >= 7.2 mg/kg, %", 1),
+    "pfs_median_months": ("Median PFS at >= 7.2 mg/kg, months", 2),
+    "exposure_median_weeks": ("Median exposure, weeks", 1),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedFigure:
+    """A figure of the published abstract: its value, the calibration tolerance and its words.
+
+    Attributes
+    ----------
+    value : float
+        The published value (percent 0-100, months, weeks or a count).
+    tolerance : float or None
+        Calibration tolerance of the replicate median (absolute, same unit); None for a
+        figure reported beside the calibrated ones.
+    text : str
+        The value as the abstract gives it ("75% (24/32)").
+    """
+
+    value: float
+    tolerance: float | None
+    text: str
+
+
+#: The published figures of the GQ1001 phase Ia abstract: Lemech et al., AACR 2023, CT178
+#: (32 patients, cut-off 28 Dec 2022; shared/reference/example-trial.md). Tolerances are those of
+#: the calibration brief; None = reported beside, not calibrated by a tolerance. (The number
+#: treated at >= 7.2 mg/kg was not published, only the 15 evaluable.)
+PUBLISHED: dict[str, PublishedFigure] = {
+    "trae_any_pct": PublishedFigure(75.0, 10.0, "75% (24/32)"),
+    "ast_increased_pct": PublishedFigure(37.5, 10.0, "37.5% (12/32)"),
+    "thrombocytopenia_pct": PublishedFigure(28.1, 8.0, "28.1% (9/32)"),
+    "alt_increased_pct": PublishedFigure(25.0, 8.0, "25.0% (8/32)"),
+    "pyrexia_pct": PublishedFigure(21.9, 8.0, "21.9% (7/32)"),
+    "anaemia_pct": PublishedFigure(18.8, None, "18.8% (6/32)"),
+    "alp_increased_pct": PublishedFigure(12.5, None, "12.5% (4/32)"),
+    "vomiting_pct": PublishedFigure(12.5, None, "12.5% (4/32)"),
+    "nausea_pct": PublishedFigure(12.5, None, "12.5% (4/32)"),
+    "grade3_trae_pct": PublishedFigure(28.1, 10.0, "28.1% (9/32)"),
+    "n_dlt": PublishedFigure(0.0, None, "0"),
+    "n_evaluable_high_dose": PublishedFigure(15.0, None, "15"),
+    "orr_high_dose_pct": PublishedFigure(40.0, 12.0, "40% (6/15)"),
+    "pr_high_dose_pct": PublishedFigure(40.0, None, "40% (6/15)"),
+    "sd_high_dose_pct": PublishedFigure(20.0, None, "20% (3/15)"),
+    "dcr_high_dose_pct": PublishedFigure(60.0, None, "60% (9/15)"),
+    "pfs_median_months": PublishedFigure(4.8, 1.0, "4.8 months"),
+    "exposure_median_weeks": PublishedFigure(18.5, 4.0, "18.5 weeks"),
 }
 
 
@@ -185,13 +239,15 @@ def compute_headline(
     -------
     dict of str to float array (trials,)
         :data:`HEADLINE_FIGURES`. Percentages are 0-100 of the treated patients (safety) or
-        of the evaluable high-dose patients (ORR, DCR); NaN where the denominator is 0 or the
-        median PFS is not reached.
+        of the evaluable high-dose patients (ORR, PR, SD, DCR); NaN where the denominator is 0
+        or the median PFS is not reached. ``n_high_dose`` counts the patients treated at >=
+        ``high_dose_mg_kg``, ``n_evaluable_high_dose`` those of them with a post-baseline scan.
 
     Notes
     -----
     A patient counts for a term if its worst grade is >= 1 (all simulated AEs are
-    treatment-related, so AEs are TRAEs). ORR = confirmed CR or PR, DCR = CR, PR or SD
+    treatment-related, so AEs are TRAEs). ORR = confirmed CR or PR, PR and SD the confirmed
+    best overall responses PR and SD, DCR = CR, PR or SD
     (RECIST 1.1, Eisenhauer et al. 2009), among patients at >= ``high_dose_mg_kg`` with at
     least one post-baseline scan; median PFS is the KM median of all patients at >=
     ``high_dose_mg_kg`` in months (days / 30.4375).
@@ -225,16 +281,15 @@ def compute_headline(
         expo_med = np.where(n > 0, np.nanmedian(np.where(n[:, None] > 0, expo, 0.0), axis=1), np.nan)
     return {
         "trae_any_pct": _pct((en & (any_g >= 1)).sum(axis=1), n),
-        "ast_increased_pct": term_pct(AST_INCREASED),
-        "thrombocytopenia_pct": term_pct(THROMBOCYTOPENIA),
-        "alt_increased_pct": term_pct(ALT_INCREASED),
-        "pyrexia_pct": term_pct("Pyrexia"),
-        "anaemia_pct": term_pct("Anaemia"),
+        **{figure: term_pct(term) for figure, term in TERM_FIGURES.items()},
         "grade3_trae_pct": _pct((en & (any_g >= 3)).sum(axis=1), n),
         "n_dlt": (en & np.asarray(dlt, dtype=bool)).sum(axis=1).astype(float),
         "orr_high_dose_pct": _pct((ev_high & resp).sum(axis=1), ev_high.sum(axis=1)),
+        "pr_high_dose_pct": _pct((ev_high & (b == PR)).sum(axis=1), ev_high.sum(axis=1)),
+        "sd_high_dose_pct": _pct((ev_high & (b == SD)).sum(axis=1), ev_high.sum(axis=1)),
         "dcr_high_dose_pct": _pct((ev_high & (resp | (b == SD))).sum(axis=1), ev_high.sum(axis=1)),
         "pfs_median_months": compute_km_median(np.where(high, pfs_time, 0.0), pfs_event, high) / DAYS_PER_MONTH,
         "exposure_median_weeks": expo_med,
         "n_high_dose": high.sum(axis=1).astype(float),
+        "n_evaluable_high_dose": ev_high.sum(axis=1).astype(float),
     }

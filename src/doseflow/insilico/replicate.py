@@ -21,33 +21,38 @@ Examples
 >>> from doseflow.insilico.preset import load_preset
 >>> study = run_replicates(load_preset("gq1001"), n_trials=4, seed=1, workers=1, chunk_size=2)
 >>> study.to_dict()["trials"], sorted(study.to_dict())
-(4, ['medians', 'no_dlt_fraction', 'percentiles', 'seed', 'trials'])
+(4, ['medians', 'no_dlt_fraction', 'percentiles', 'published', 'quartiles', 'seed', 'trials'])
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from doseflow.checks import check_int
-from doseflow.insilico.headline import HEADLINE_FIGURES, PUBLISHED
+from doseflow.insilico.headline import FIGURE_LABELS, HEADLINE_FIGURES, PUBLISHED
 from doseflow.insilico.models.pk.state import ModelState
 from doseflow.insilico.trial.simulation import simulate_trials
 from doseflow.simulate.backends import make_backend
 
-__all__ = ["SUMMARY_FIGURES", "CHUNKS_TOGETHER", "LockstepIntegrator", "ReplicateStudy", "run_replicates"]
+__all__ = ["CHUNKS_TOGETHER", "LockstepIntegrator", "ReplicateStudy", "run_replicates"]
 
 #: Chunks a worker simulates in lockstep (speed; results depend on it only at rounding level).
 CHUNKS_TOGETHER = 4
 
-#: Figures reported in :meth:`ReplicateStudy.to_dict` (the calibration targets).
-SUMMARY_FIGURES: tuple[str, ...] = (
-    "trae_any_pct", "ast_increased_pct", "thrombocytopenia_pct", "alt_increased_pct", "pyrexia_pct",
-    "grade3_trae_pct", "orr_high_dose_pct", "pfs_median_months", "exposure_median_weeks",
-)
+#: Decimals of the figures in :meth:`ReplicateStudy.to_dict` (percentiles of percentages,
+#: months, weeks and counts; more would be simulation noise, not information).
+JSON_DECIMALS = 3
+
+
+def _rounded(value: float | None) -> float | None:
+    """``value`` rounded to :data:`JSON_DECIMALS` decimals; None for NaN or None (strict JSON)."""
+    if value is None or not np.isfinite(value):
+        return None
+    return round(float(value), JSON_DECIMALS)
 
 
 class LockstepIntegrator:
@@ -197,31 +202,94 @@ class ReplicateStudy:
         """Fraction of trials without any DLT."""
         return float(np.mean(self.figures["n_dlt"] == 0))
 
-    def summary(self, figure: str) -> tuple[float, float, float]:
-        """Median, 5th and 95th percentile across trials (NaN trials left out)."""
+    def quantiles(self, figure: str, q: tuple[float, ...] = (50, 5, 95)) -> tuple[float, ...]:
+        """Percentiles ``q`` (0-100) of ``figure`` across trials (NaN trials left out; all NaN: NaN).
+
+        Percentiles are NumPy's default (linear interpolation between order statistics,
+        Hyndman and Fan 1996 definition 7, R's ``quantile`` type 7).
+        """
         v = self.figures[figure]
         v = v[~np.isnan(v)]
         if v.size == 0:
-            return (float("nan"),) * 3
-        med, p5, p95 = np.percentile(v, [50, 5, 95])
-        return float(med), float(p5), float(p95)
+            return (float("nan"),) * len(q)
+        return tuple(float(x) for x in np.percentile(v, q))
+
+    def summary(self, figure: str) -> tuple[float, float, float]:
+        """Median, 5th and 95th percentile across trials (NaN trials left out)."""
+        med, p5, p95 = self.quantiles(figure, (50, 5, 95))
+        return med, p5, p95
 
     def to_dict(self) -> dict:
-        """JSON-able summary: trials, seed, no_dlt_fraction, medians and 5-95% percentiles."""
-        medians, pct = {}, {}
-        for f in SUMMARY_FIGURES:
-            med, p5, p95 = self.summary(f)
-            medians[f] = med
-            pct[f] = [p5, p95]
-        return {"trials": self.trials, "seed": self.seed, "no_dlt_fraction": self.no_dlt_fraction,
-                "medians": medians, "percentiles": pct}
+        """JSON-ready summary, floats rounded to :data:`JSON_DECIMALS` decimals (NaN as null).
+
+        Keys: ``trials``, ``seed``, ``no_dlt_fraction``; ``medians`` {figure: median},
+        ``percentiles`` {figure: [p5, p95]}, ``quartiles`` {figure: [p25, p75]} for every
+        figure of :data:`~doseflow.insilico.headline.HEADLINE_FIGURES`; ``published``
+        {figure: {label, value, text, tolerance}} for the figures the abstract reports
+        (:data:`~doseflow.insilico.headline.PUBLISHED`; tolerance null where none).
+        """
+        medians, pct, quart = {}, {}, {}
+        for f in HEADLINE_FIGURES:
+            med, p5, p25, p75, p95 = self.quantiles(f, (50, 5, 25, 75, 95))
+            medians[f] = _rounded(med)
+            pct[f] = [_rounded(p5), _rounded(p95)]
+            quart[f] = [_rounded(p25), _rounded(p75)]
+        published = {f: {"label": FIGURE_LABELS[f][0], "value": p.value, "text": p.text, "tolerance": p.tolerance}
+                     for f, p in PUBLISHED.items()}
+        return {"trials": self.trials, "seed": self.seed, "no_dlt_fraction": _rounded(self.no_dlt_fraction),
+                "medians": medians, "percentiles": pct, "quartiles": quart, "published": published}
 
     def table(self) -> list[tuple[str, float, float, float, float | None, float | None]]:
         """Rows (figure, median, p5, p95, published, tolerance) for every headline figure."""
         rows = []
         for f in HEADLINE_FIGURES:
-            pub, tol = PUBLISHED.get(f, (None, None))
-            rows.append((f, *self.summary(f), pub, tol))
+            pub = PUBLISHED.get(f)
+            rows.append((f, *self.summary(f), None if pub is None else pub.value,
+                         None if pub is None else pub.tolerance))
+        return rows
+
+    def compare(self, observed: Mapping[str, float | None]) -> list[dict]:
+        """Each published figure beside one trial's value and this study's distribution.
+
+        Parameters
+        ----------
+        observed : mapping of str to float or None
+            One trial's value of each figure (e.g. the readout of the demo's virtual trial);
+            a figure absent or None is shown as not available.
+
+        Returns
+        -------
+        list of dict
+            In :data:`~doseflow.insilico.headline.HEADLINE_FIGURES` order, one per figure of
+            :data:`~doseflow.insilico.headline.PUBLISHED`: ``figure``, ``label``,
+            ``published`` (value), ``published_text``, ``tolerance``, ``observed``,
+            ``median``, ``p5``, ``p25``, ``p75``, ``p95``, ``n_trials`` (trials where the
+            figure is defined), ``inside_90`` (the published value within [p5, p95]) and
+            ``inside_50`` (within [p25, p75]); None where undefined.
+
+        Examples
+        --------
+        >>> study = ReplicateStudy(3, 1, {f: np.array([1.0, 2.0, 3.0]) for f in HEADLINE_FIGURES}, {})
+        >>> row = study.compare({"n_dlt": 0.0})[[r["figure"] for r in study.compare({})].index("n_dlt")]
+        >>> row["observed"], row["p5"], row["inside_90"]
+        (0.0, 1.1, False)
+        """
+        rows = []
+        for f in HEADLINE_FIGURES:
+            pub = PUBLISHED.get(f)
+            if pub is None:
+                continue
+            med, p5, p25, p75, p95 = self.quantiles(f, (50, 5, 25, 75, 95))
+            value = observed.get(f)
+            defined = int(np.sum(~np.isnan(self.figures[f])))
+            rows.append({
+                "figure": f, "label": FIGURE_LABELS[f][0], "published": pub.value, "published_text": pub.text,
+                "tolerance": pub.tolerance, "observed": None if value is None or not np.isfinite(value) else
+                float(value), "median": _rounded(med), "p5": _rounded(p5), "p25": _rounded(p25),
+                "p75": _rounded(p75), "p95": _rounded(p95), "n_trials": defined,
+                "inside_90": None if np.isnan(p5) else bool(p5 <= pub.value <= p95),
+                "inside_50": None if np.isnan(p25) else bool(p25 <= pub.value <= p75),
+            })
         return rows
 
 
@@ -257,7 +325,7 @@ def run_replicates(
         Trials per chunk (>= 1); part of the random stream's definition (changing it changes
         the trials simulated, as a different seed would).
     progress : callable, optional
-        Called as ``progress(done_trials, n_trials)`` as chunks finish (e.g. a Rich bar).
+        Called as ``progress(done_trials, n_trials)`` as each group of up to :data:`CHUNKS_TOGETHER` chunks finishes (e.g. a Rich bar).
     scheduler, client
         Run on a Dask cluster (its address, or a ``dask.distributed.Client``) instead of local
         processes: the backends of :mod:`doseflow.simulate.backends`, shared with the
@@ -284,13 +352,16 @@ def run_replicates(
     jobs = [(preset, [sizes[k] for k in g], [children[k] for k in g]) for g in groups]
     trials_of = [sum(sizes[k] for k in g) for g in groups]
 
-    def report(done_jobs: int) -> None:
-        if progress is not None:
-            progress(min(n_trials, sum(sorted(trials_of)[:done_jobs])), n_trials)
+    done = 0
+
+    def report(job: int) -> None:
+        nonlocal done
+        done += trials_of[job]
+        progress(done, n_trials)
 
     runner = make_backend(min(workers, len(groups)), scheduler, client)
     try:
-        per_group = runner.map(_run_group, jobs, report)
+        per_group = runner.map(_run_group, jobs, None if progress is None else report)
     finally:
         runner.close()
     for group, heads in zip(groups, per_group):

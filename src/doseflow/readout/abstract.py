@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from doseflow.readout.pipeline import Readout
-from doseflow.readout.result import to_json_ready
+from doseflow.readout.result import format_pct, format_significant, to_json_ready
 
 __all__ = ["HEADLINE_KEYS", "compute_headline", "write_abstract"]
 
@@ -75,6 +75,13 @@ HEADLINE_KEYS: dict[str, str] = {
     "pk": "{analyte: {n_subjects, by_dose: [{group, dose, dose_unit, n, cmax_geo_mean, cmax_unit, auc_parameter, "
           "auc_geo_mean, auc_unit}]}}: cycle-1 geometric means by dose group (dose: the dose level, or the cycle-1 "
           "dose most of an arm's patients had), n counting patients",
+    "design": "the escalation design the trial followed ([design] of the configuration; null: not given)",
+    "n_cohorts": "escalation cohorts (null: the data carry no cohort variable)",
+    "n_escalation": "patients of the escalation part (null: the data do not say the part)",
+    "n_expansion": "patients of the expansion (or backfill) part (null: the data do not say the part)",
+    "recommended_dose": "the dose the design selects after replaying the escalation cohorts (null: no design or none)",
+    "recommended_statement": "the recommended dose and the MTD statement in words",
+    "data_cutoff": "the latest date in the data (last date known alive or death), ISO; the cut-off is on or after it",
     "notes": "the readout's notes: datasets chosen, analyses skipped and why",
 }
 
@@ -169,6 +176,15 @@ def compute_headline(readout: Readout) -> dict[str, Any]:
     if pfs:
         h.update(pfs_n=pfs["n"], pfs_events=pfs["events"], pfs_median_months=pfs["median_months"],
                  pfs_median_ci_months=pfs["ci_months"], pfs_conf_type=pfs["conf_type"])
+    esc = _result(readout, "conduct_escalation")
+    if esc:
+        known = esc["n_escalation"] + esc["n_expansion"] > 0
+        h.update(n_cohorts=esc["n_cohorts"], n_escalation=esc["n_escalation"] if known else None,
+                 n_expansion=esc["n_expansion"] if known else None, recommended_dose=esc["recommended_dose"],
+                 recommended_statement=esc["recommended"], data_cutoff=esc["data_cutoff"])
+    design = readout.get("conduct_design")
+    if design is not None and design.design is not None:
+        h["design"] = str(design.design.label)
     h["pk"] = _pk_headline(readout) or None
     h["notes"] = list(readout.dataset_notes) + list(readout.notes)
     return to_json_ready(h)
@@ -201,13 +217,6 @@ def _pk_headline(readout: Readout) -> dict[str, Any]:
     return pk
 
 
-def _sig(value: float) -> str:
-    """Three significant digits without an exponent: 23312.4 -> '23,300', 1.843 -> '1.84'."""
-    return f"{float(f'{value:.3g}'):,g}"
-
-
-def _pct(v: float) -> str:
-    return f"{v:.1f}%"
 
 
 def _months(v: float | None) -> str:
@@ -263,6 +272,22 @@ def _population_sentence(h: dict[str, Any]) -> str | None:
     return s + "."
 
 
+def _escalation_sentence(h: dict[str, Any]) -> str | None:
+    """The conduct: cohorts of the escalation, the expansion, the design's recommended dose, the data cut-off."""
+    parts = []
+    if h["n_cohorts"]:
+        s = f"Dose escalation treated {_patients(h['n_escalation'] or 0)} in {h['n_cohorts']} cohorts"
+        s += f" (design: {h['design']})" if h["design"] else ""
+        if h["n_expansion"]:
+            s += f" and the expansion {h['n_expansion']} more"
+        if h["recommended_dose"]:
+            s += f"; the recommended dose by the design was {h['recommended_dose']}"
+        parts.append(s + ".")
+    if h["data_cutoff"]:
+        parts.append(f"Data cut-off: on or after {h['data_cutoff']}, the latest date in the data.")
+    return " ".join(parts) or None
+
+
 def _dlt_sentence(h: dict[str, Any]) -> str | None:
     if not h["dlt_recorded"]:
         return None
@@ -281,9 +306,9 @@ def _by_arm(h: dict[str, Any], key: str) -> tuple[str, str]:
     groups = h["safety_by_group"] or []
     active = [g for g in groups if not g["placebo"] and g.get(key) is not None]
     placebo = [g for g in groups if g["placebo"] and g.get(key) is not None]
-    arms = "; ".join(f"{g['group']} {g[key]} of {g['N']}, {_pct(100 * g[key] / g['N'])}" for g in active
+    arms = "; ".join(f"{g['group']} {g[key]} of {g['N']}, {format_pct(100 * g[key] / g['N'])}" for g in active
                      if g["N"]) if len(active) > 1 else ""
-    on_placebo = " and in " + _join([f"{g[key]} of {g['N']} on {g['group'].lower()} ({_pct(100 * g[key] / g['N'])})"
+    on_placebo = " and in " + _join([f"{g[key]} of {g['N']} on {g['group'].lower()} ({format_pct(100 * g[key] / g['N'])})"
                                      for g in placebo if g["N"]]) if placebo else ""
     return arms, on_placebo
 
@@ -297,13 +322,13 @@ def _ae_sentences(h: dict[str, Any]) -> list[str]:
         if placebo:
             arms, on_placebo = _by_arm(h, f"{event.lower()}_n")
             total = sum(g["N"] for g in h["safety_by_group"] or [] if not g["placebo"])
-            s = (f"{event}s occurred in {any_n} of {total} patients on active treatment ({_pct(any_pct)}"
+            s = (f"{event}s occurred in {any_n} of {total} patients on active treatment ({format_pct(any_pct)}"
                  f"{': ' + arms if arms else ''}){on_placebo}")
         else:
-            s = f"{event}s occurred in {_patients(any_n)} ({_pct(any_pct)})"
+            s = f"{event}s occurred in {_patients(any_n)} ({format_pct(any_pct)})"
         if h["ae_terms_over_10pct"] is not None:
             thr = f">{h['ae_terms_threshold_pct']:g}%"
-            terms = [f"{_term(t['term'])} ({_pct(t['pct'])})" for t in h["ae_terms_over_10pct"]]
+            terms = [f"{_term(t['term'])} ({format_pct(t['pct'])})" for t in h["ae_terms_over_10pct"]]
             where = " on active treatment" if placebo else ""
             s += (f"; the most common{where} ({thr}) were {_join(terms)}" if terms else
                   f"; none occurred in {thr} of patients{where}")
@@ -315,9 +340,9 @@ def _ae_sentences(h: dict[str, Any]) -> list[str]:
             arms, on_placebo = _by_arm(h, "grade3_trae_n")
             total = sum(g["N"] for g in h["safety_by_group"] or [] if not g["placebo"])
             out.append(f"{what} occurred in {h['grade3_trae_n']} of {total} patients on active treatment "
-                       f"({_pct(h['grade3_trae_pct'])}{': ' + arms if arms else ''}){on_placebo}.")
+                       f"({format_pct(h['grade3_trae_pct'])}{': ' + arms if arms else ''}){on_placebo}.")
         else:
-            out.append(f"{what} occurred in {_patients(h['grade3_trae_n'])} ({_pct(h['grade3_trae_pct'])}).")
+            out.append(f"{what} occurred in {_patients(h['grade3_trae_n'])} ({format_pct(h['grade3_trae_pct'])}).")
     return out
 
 
@@ -334,12 +359,12 @@ def _pk_sentences(h: dict[str, Any]) -> list[str]:
 
         lo, hi = doses[0], doses[-1]
         if len(doses) == 1:
-            detail = (f"cycle 1 geometric mean Cmax {_sig(lo['cmax_geo_mean'])} {lo['cmax_unit']} and AUClast "
-                      f"{_sig(lo['auc_geo_mean'])} {lo['auc_unit']} {at(lo)}")
+            detail = (f"cycle 1 geometric mean Cmax {format_significant(lo['cmax_geo_mean'])} {lo['cmax_unit']} and AUClast "
+                      f"{format_significant(lo['auc_geo_mean'])} {lo['auc_unit']} {at(lo)}")
         else:
-            detail = (f"cycle 1 geometric mean Cmax {_sig(lo['cmax_geo_mean'])} {lo['cmax_unit']} {at(lo)} and "
-                      f"{_sig(hi['cmax_geo_mean'])} {hi['cmax_unit']} {at(hi)}; AUClast "
-                      f"{_sig(lo['auc_geo_mean'])} and {_sig(hi['auc_geo_mean'])} {hi['auc_unit']}")
+            detail = (f"cycle 1 geometric mean Cmax {format_significant(lo['cmax_geo_mean'])} {lo['cmax_unit']} {at(lo)} and "
+                      f"{format_significant(hi['cmax_geo_mean'])} {hi['cmax_unit']} {at(hi)}; AUClast "
+                      f"{format_significant(lo['auc_geo_mean'])} and {format_significant(hi['auc_geo_mean'])} {hi['auc_unit']}")
         out.append(f"{analyte} pharmacokinetics were assessed in {_patients(p['n_subjects'])} ({detail}).")
     return out
 
@@ -358,11 +383,11 @@ def _efficacy_sentence(h: dict[str, Any]) -> str | None:
     s = (f"Among {h['evaluable_n']} evaluable patient{'' if h['evaluable_n'] == 1 else 's'}"
          f"{' on active treatment' if placebo else ''}{where}, {resp}")
     if h["orr_pct"] is not None:
-        s += f" (ORR {_pct(h['orr_pct'])}, {level} {h['orr_ci'][0]:.1f}-{h['orr_ci'][1]:.1f})"
+        s += f" (ORR {format_pct(h['orr_pct'])}, {level} {h['orr_ci'][0]:.1f}-{h['orr_ci'][1]:.1f})"
     sd = c["SD"] + c["NON-CR/NON-PD"]
     if sd and h["dcr_pct"] is not None:
         what = "SD" if not c["NON-CR/NON-PD"] else "SD or non-CR/non-PD"
-        s += (f" and {sd} had {what} (DCR {_pct(h['dcr_pct'])}, {level} "
+        s += (f" and {sd} had {what} (DCR {format_pct(h['dcr_pct'])}, {level} "
               f"{h['dcr_ci'][0]:.1f}-{h['dcr_ci'][1]:.1f})")
     for g in h["efficacy_by_group"] or []:
         if g["placebo"] and g["N"]:
@@ -412,7 +437,7 @@ def write_abstract(headline: dict[str, Any]) -> str:
     '3 patients were treated at 1 dose level (1.2 mg/kg). No DLT occurred among 3 DLT-evaluable patients (DLT rate 0%, 95% CI 0-70.8%); the MTD was not reached.'
     """
     h = {k: headline.get(k) for k in HEADLINE_KEYS}
-    out = [x for x in (_population_sentence(h), _dlt_sentence(h)) if x]
+    out = [x for x in (_population_sentence(h), _escalation_sentence(h), _dlt_sentence(h)) if x]
     out += _ae_sentences(h) + _pk_sentences(h)
     eff = _efficacy_sentence(h)
     if eff:

@@ -22,6 +22,9 @@ derives everything from SDTM.
 
 Order of the results (each a :class:`~doseflow.readout.result.AnalysisResult`):
 
+0. conduct: the design and its parameters (``[design]``); the escalation story, the cohorts
+   with the design's decision after each and the recommended dose
+   (:mod:`doseflow.readout.escalation`);
 1. population: analysis sets; characteristics and exposure;
 2. safety: AE overview; TEAE and TRAE incidence by SOC and preferred term; the most
    common TRAEs (preferred terms above the incidence threshold); grade >= 3 TEAEs and
@@ -51,7 +54,16 @@ from doseflow.errors import ConfigError, DataError
 from doseflow.readout.adam import adae_to_safety, adpc_concentrations, adsl_from_adam
 from doseflow.readout.adsl import derive_adsl, derive_last_alive_date
 from doseflow.readout.config import ADAM_DATASETS, ReadoutConfig
+from doseflow.readout.escalation import (
+    COHORT_VARIABLE,
+    PART_VARIABLE,
+    DesignResult,
+    compute_window_grades,
+    tabulate_escalation,
+)
+from doseflow.readout.groups import compute_dose_plan
 from doseflow.readout.inputs import validate_subjects
+from doseflow.readout.palette import compute_dose_palette
 from doseflow.readout.pipeline_results import (
     AnalysisSetsResult,
     FigureResult,
@@ -68,7 +80,7 @@ from doseflow.readout.result import AnalysisResult
 __all__ = ["SECTIONS", "STAGES", "Readout", "ReadoutItem", "AnalysisSetsResult", "TimeToEventResult",
            "FigureResult", "run_readout"]
 
-SECTIONS = ("population", "safety", "pk", "efficacy")
+SECTIONS = ("conduct", "population", "safety", "pk", "efficacy")
 #: Progress stages reported to the ``progress`` callback, in order.
 STAGES = ("reading SDTM", "deriving ADSL", "population", "safety", "PK", "efficacy")
 #: SDTM domains an ADaM dataset replaces (they are marked unused when it wins).
@@ -111,6 +123,22 @@ def _check_subjects(data, reference: str) -> None:
         frame = data.datasets[stem]
         if "USUBJID" in frame.columns:
             validate_subjects(frame, stem, known, reference=f"{reference.upper()} ({ref_file})")
+
+
+def _conduct_items(ae, adsl, cfg: ReadoutConfig, dlt) -> list[ReadoutItem]:
+    """The design and the escalation story (:mod:`doseflow.readout.escalation`), section "conduct"."""
+    plan = compute_dose_plan(adsl)
+    design = cfg.design.design
+    s = cfg.safety
+    grades = compute_window_grades(ae, adsl, window_days=s.dlt_window_days, related_values=s.related_values,
+                                   missing_relationship=s.missing_relationship, teae_window_days=s.teae_window_days)
+    escalation = tabulate_escalation(adsl, dlt, design=design, plan=plan, grades=grades,
+                                     palette=compute_dose_palette(adsl))
+    described = DesignResult(design=design, plan=plan, methods=(
+        "The design as the readout configuration gives it ([design], doseflow.designs.registry.build_design); "
+        "each parameter with its meaning." if design is not None else
+        "No design was given in the readout configuration ([design])."))
+    return [ReadoutItem("conduct_escalation", "conduct", escalation), ReadoutItem("conduct_design", "conduct", described)]
 
 
 def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
@@ -158,7 +186,7 @@ def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
     ...                               "S,EX,1,1,DRUG,1.2,mg/kg,2022-01-03,2022-01-03\\n"
     ...                               "S,EX,2,1,DRUG,2.4,mg/kg,2022-02-01,2022-02-01\\n")
     >>> r = run_readout(d)
-    >>> [i.name for i in r.items], r.get("population_sets").to_dict()["n_treated"], r.inputs["subjects"]
+    >>> [i.name for i in r.items][2:], r.get("population_sets").to_dict()["n_treated"], r.inputs["subjects"]
     (['population_sets', 'population_characteristics', 'safety_overview'], 2, 'SDTM DM, EX (dm.csv, ex.csv)')
     """
     cfg = config if config is not None else ReadoutConfig()
@@ -194,7 +222,8 @@ def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
         ex = data.domain("ex") if "ex" in data.chosen else None
     else:
         dm, ex = data.require("dm"), data.require("ex")
-        adsl = derive_adsl(dm, ex, ds=data.domain("ds"), suppdm=data.domain("suppdm"), dose_by=cfg.population.dose_by)
+        adsl = derive_adsl(dm, ex, ds=data.domain("ds"), suppdm=data.domain("suppdm"), dose_by=cfg.population.dose_by,
+                           extra_vars=(COHORT_VARIABLE, PART_VARIABLE))
         inputs["subjects"] = f"SDTM DM, EX ({_file(data, 'dm')}, {_file(data, 'ex')})"
     notes.extend(adsl.attrs.get("notes", []))
     if "LSTALVDT" not in adsl.columns:
@@ -213,9 +242,12 @@ def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
         notes.extend(ae.attrs["notes"])
         run_safety(ae, optional["lb"], adsl, cfg, add, notes.append, adae_source=_file(data, "adae"))
     else:
-        if optional["ae"] is not None:
+        ae = optional["ae"]
+        if ae is not None:
             inputs["safety"] = f"SDTM AE ({_file(data, 'ae')})"
-        run_safety(optional["ae"], optional["lb"], adsl, cfg, add, notes.append)
+        run_safety(ae, optional["lb"], adsl, cfg, add, notes.append)
+    dlt = next((i.result for i in items if i.name == "safety_dlt"), None)
+    items[:0] = _conduct_items(ae if dlt is not None else None, adsl, cfg, dlt)
     step(4)
     section[0] = "pk"
     n_pk = None
@@ -252,7 +284,8 @@ def run_readout(sdtm_dir: str | Path, config: ReadoutConfig | None = None, *,
         unused.add("rs")
     if ex is not None and "adsl" in adam and "pk" in inputs and "ADPC" in inputs["pk"]:
         unused.add("ex")
-    items.insert(0, ReadoutItem("population_sets", "population",
+    first_population = next(k for k, i in enumerate(items) if i.section == "population")
+    items.insert(first_population, ReadoutItem("population_sets", "population",
                                 tabulate_analysis_sets(adsl, cfg, n_pk, n_eff, n_eval,
                                                        subjects_from=inputs["subjects"].split(" (")[0])))
     notes.append("Inputs used: " + "; ".join(f"{_AREAS[k]} from {v}" for k, v in inputs.items()) + ".")

@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 
 from doseflow.readout.config import ReadoutConfig
+from doseflow.readout.palette import DosePalette
 from doseflow.readout.result import AnalysisResult, to_json_ready
 
-__all__ = ["AnalysisSetsResult", "TimeToEventResult", "FigureResult", "RecordsResult", "ReadoutItem", "Readout"]
+__all__ = ["AnalysisSetsResult", "TimeToEventResult", "FigureResult", "RecordsResult", "ListingResult", "ReadoutItem",
+           "Readout"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class TimeToEventResult(AnalysisResult):
         Per dose group on the primary scale (None with a single group).
     conf_type : str
         The primary scale, drawn in the figure and quoted in the summary.
+    palette : DosePalette
+        The readout's dose colours (:mod:`doseflow.readout.palette`).
     """
 
     adtte: pd.DataFrame
@@ -83,6 +87,7 @@ class TimeToEventResult(AnalysisResult):
     title: str = ""
     methods: str = ""
     notes: tuple[str, ...] = ()
+    palette: DosePalette = field(default_factory=DosePalette)
 
     def table(self) -> pd.DataFrame:
         """Median (months) with its CI on each scale for all subjects; per dose group on the primary scale."""
@@ -102,7 +107,9 @@ class TimeToEventResult(AnalysisResult):
         return pd.DataFrame(rows)
 
     def figure(self):
-        return (self.by_group or self.overall[self.conf_type]).figure()
+        from doseflow.readout.efficacy.figures import plot_km
+
+        return plot_km(self.by_group or self.overall[self.conf_type], palette=self.palette)
 
     def to_dict(self) -> dict:
         head = {k: km.data.iloc[0] for k, km in self.overall.items()}
@@ -160,6 +167,22 @@ class RecordsResult(AnalysisResult):
     def to_dict(self) -> dict:
         reasons = self.records["reason"].astype(str).str.split(" (", regex=False).str[0]
         return to_json_ready({"n": len(self.records), "by_reason": reasons.value_counts().to_dict()})
+
+
+@dataclass(frozen=True)
+class ListingResult(AnalysisResult):
+    """A listing of individual records (one row per record, as collected), e.g. every treatment-emergent AE."""
+
+    records: pd.DataFrame
+    title: str = "Listing"
+    methods: str = ""
+    notes: tuple[str, ...] = ()
+
+    def table(self) -> pd.DataFrame:
+        return self.records
+
+    def to_dict(self) -> dict:
+        return {"n": len(self.records)}
 
 
 @dataclass(frozen=True)

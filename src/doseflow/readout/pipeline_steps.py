@@ -29,9 +29,17 @@ from doseflow.readout.efficacy import (
 )
 from doseflow.readout.efficacy.figures import plot_spider, plot_swimmer, plot_waterfall
 from doseflow.readout.groups import compute_dose_plan, placebo_groups
-from doseflow.readout.pipeline_results import AnalysisSetsResult, FigureResult, RecordsResult, TimeToEventResult
+from doseflow.readout.palette import DosePalette, compute_dose_palette
+from doseflow.readout.pipeline_results import (
+    AnalysisSetsResult,
+    FigureResult,
+    ListingResult,
+    RecordsResult,
+    TimeToEventResult,
+)
 from doseflow.readout.result import format_n_pct
 from doseflow.readout.safety import summarise_ae_overview, tabulate_ae_incidence, tabulate_dlt, tabulate_lab_shift
+from doseflow.readout.safety.flags import select_emergent_events
 
 __all__ = ["run_safety", "run_efficacy", "select_efficacy_population", "tabulate_analysis_sets"]
 
@@ -91,10 +99,35 @@ def run_safety(ae, lb, adsl, cfg, add, note, *, adae_source: str | None = None) 
             dlt = replace(dlt, methods=dlt.methods + f" Input: the sponsor's ADAE ({adae_source}); AE start dates are "
                           "its ASTDT (the sponsor's imputation) where present.")
         add("safety_dlt", dlt)
+        add("safety_ae_listing", _ae_listing(ae, adsl, opts, dlt_var=s.dlt_variable))
     if lb is None:
         note("Safety: no LB dataset, so laboratory shift tables were not produced.")
     else:
         add("safety_lab_shift", tabulate_lab_shift(lb, adsl, tests=s.lab_tests, window_days=s.teae_window_days))
+
+
+#: AE listing columns: the AE variable (or derived flag) -> its heading.
+_LISTING = {"USUBJID": "Subject", "GROUP": "Dose group", "SOC": "System organ class", "PT": "Preferred term",
+            "AGRADE": "Grade", "ASTDT": "Start", "ASTDY": "Study day", "AENDT": "End", "AERELFL": "Related",
+            "AESER": "Serious", "AEOUT": "Outcome"}
+
+
+def _ae_listing(ae: pd.DataFrame, adsl: pd.DataFrame, opts: dict, *, dlt_var: str) -> ListingResult:
+    """Every treatment-emergent AE of the safety population, by subject and start date."""
+    ev, notes = select_emergent_events(ae, adsl, by="DOSE_GROUP", missing_start="emergent", unknown_subjects="note",
+                                       need_related="AEREL" in ae.columns or "AERELFL" in ae.columns, **opts)
+    start = adsl.set_index(adsl["USUBJID"].astype(str))["TRTSDT"]
+    ev = ev.assign(ASTDY=((ev["ASTDT"] - start.reindex(ev["USUBJID"].astype(str)).to_numpy())
+                          / pd.Timedelta(days=1) + 1))
+    cols = {k: v for k, v in _LISTING.items() if k in ev.columns}
+    if dlt_var in ev.columns:
+        cols[dlt_var] = "DLT"
+    out = ev.sort_values(["USUBJID", "ASTDT"], kind="mergesort")[list(cols)].rename(columns=cols)
+    return ListingResult(records=out.reset_index(drop=True),
+                         title="Listing of treatment-emergent adverse events, safety population",
+                         methods="Every treatment-emergent AE (the rules of the TEAE tables) of the safety population, "
+                                 "by subject and start date; grade = CTCAE grade (AETOXGR) or the AESEV stand-in; "
+                                 "study day 1 = first dose.", notes=tuple(notes))
 
 
 def select_efficacy_population(adsl: pd.DataFrame, cfg) -> tuple[pd.DataFrame, str]:
@@ -117,7 +150,7 @@ def select_efficacy_population(adsl: pd.DataFrame, cfg) -> tuple[pd.DataFrame, s
     return pop.reset_index(drop=True), words
 
 
-def _tte(adtte, label, cfg, methods, placebo: set[str]) -> TimeToEventResult:
+def _tte(adtte, label, cfg, methods, placebo: set[str], palette: DosePalette) -> TimeToEventResult:
     """Kaplan-Meier of an endpoint: pooled (active arms only when there is placebo) and by dose group."""
     e = cfg.efficacy
     in_group = adtte["DOSE_GROUP"].astype(str) if "DOSE_GROUP" in adtte.columns else pd.Series("", index=adtte.index)
@@ -128,14 +161,15 @@ def _tte(adtte, label, cfg, methods, placebo: set[str]) -> TimeToEventResult:
     overall = {k: _relabel(estimate_km(pooled, conf_type=k, alpha=e.alpha), name) for k in ("log", "log-log")}
     groups = adtte["DOSE_GROUP"].dropna().nunique() if "DOSE_GROUP" in adtte.columns else 0
     by_group = estimate_km(adtte, by="DOSE_GROUP", conf_type=e.conf_type, alpha=e.alpha,
-                           title=f"Kaplan-Meier estimate of {label} by dose group") if groups > 1 else None
+                           title=f"Kaplan-Meier estimate of {label[0].lower() + label[1:]} by dose group") \
+        if groups > 1 else None
     km = overall[e.conf_type]
     return TimeToEventResult(adtte=adtte, overall=overall, by_group=by_group, conf_type=e.conf_type,
                              title=f"{label}: Kaplan-Meier median with {100 * (1 - e.alpha):g}% CIs (log and "
                                    "log-log scales)", methods=methods + " " + km.methods
                              + {"All active": " The pooled estimate leaves placebo out.",
                                 "All (placebo only)": " Every record is on placebo."}.get(name, ""),
-                             notes=tuple(adtte.attrs.get("notes", ())) + km.notes)
+                             notes=tuple(adtte.attrs.get("notes", ())) + km.notes, palette=palette)
 
 
 def _relabel(km, name: str):
@@ -177,6 +211,7 @@ def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtt
         note(f"Efficacy: no subject in the efficacy population ({words}).")
         return 0, None
     placebo = placebo_groups(pop)
+    palette = compute_dose_palette(adsl)
     rs_name = files[chosen["rs"]].path.name if rs is not None else None
     src = {"evaluator": e.evaluator, "unknown_response": e.unknown_response, "source": rs_name}
     rules = CensoringRules(death_window_days=e.death_window_days)
@@ -230,7 +265,7 @@ def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtt
         note("Efficacy: no responder, so duration of response was not estimated.")
         used.pop("dor", None)
     else:
-        add("efficacy_dor", _tte(dor, "Duration of response", cfg, dor_methods, placebo))
+        add("efficacy_dor", _tte(dor, "Duration of response", cfg, dor_methods, placebo, palette))
     if _has_param(adtte, p.pfs_param):
         pfs = adtte_frame(adtte, pop, param=p.pfs_param)
         pfs_methods = _adtte_methods(p.pfs_param, adtte.attrs.get("source", "adtte")) + f" Population: {words}."
@@ -247,7 +282,7 @@ def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtt
         pfs = None
         note(f"Efficacy: ADTTE has no PARAMCD {p.pfs_param} and there is no RS, so PFS was not estimated.")
     if pfs is not None:
-        add("efficacy_pfs", _tte(pfs, "Progression-free survival", cfg, pfs_methods, placebo))
+        add("efficacy_pfs", _tte(pfs, "Progression-free survival", cfg, pfs_methods, placebo, palette))
     if bor is not None and len(bor.excluded):
         add("efficacy_excluded_records", RecordsResult(
             records=_rs_excluded(bor.excluded, rs_name), title="Overall response records not used",
@@ -256,10 +291,12 @@ def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtt
     if bor is not None:
         assessed = bor.data[["USUBJID", "AVALC", "N_ASSESS"] + [c for c in ("DOSE_GROUP",) if c in bor.data]]
         add("efficacy_swimmer", FigureResult(
-            data=assessed, plot=lambda: plot_swimmer(bor, pop),
+            data=assessed, plot=lambda: plot_swimmer(bor, pop, palette=palette),
             summary_values={"n": len(pop)}, title="Swimmer plot: time on treatment and responses",
             methods="One bar per subject from the first to the last dose (months = days / 30.4375), coloured by "
-                    "best overall response; markers at each overall response assessment."))
+                    "dose group, with the best overall response at its right; a grey line from the end of treatment "
+                    "to death or the last date known alive; markers at each overall response assessment. At most "
+                    "the 40 subjects treated longest are drawn."))
     if tr is None:
         note("Efficacy: no TR dataset, so no waterfall or spider plot was drawn.")
     else:
@@ -282,7 +319,7 @@ def run_efficacy(rs, tr, adsl, files, chosen, cfg, add, note, *, adrs=None, adtt
             methods=tumour_methods + " Best = minimum post-baseline percent change."))
         spider = changes.merge(pop[["USUBJID", "DOSE_GROUP"]], on="USUBJID", how="left")
         add("efficacy_spider", FigureResult(
-            data=spider, plot=lambda: plot_spider(spider, by="DOSE_GROUP"),
+            data=spider, plot=lambda: plot_spider(spider, by="DOSE_GROUP", palette=palette),
             summary_values={"n_subjects": int(spider["USUBJID"].nunique())},
             title="Spider plot: percent change from baseline over time", methods=tumour_methods))
     return len(pop), n_eval

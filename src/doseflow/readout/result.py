@@ -48,9 +48,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["AnalysisResult", "to_json_ready", "format_n_pct"]
+__all__ = ["AnalysisResult", "to_json_ready", "format_n_pct", "format_significant", "format_pct",
+           "ROUNDING_RULE"]
 
-#: Days per month for presentation (365.25 / 12): times are kept in days and shown in months.
+#: The rounding rule of every table, figure label and sentence the readout shows.
+ROUNDING_RULE = ("Measured values (PK parameters and concentrations, doses, ratios) are shown to 3 significant "
+                 "figures; percentages with 1 decimal; counts as whole numbers. The CSV tables and results.json "
+                 "keep full precision.")
 
 
 def to_json_ready(value: Any) -> Any:
@@ -106,6 +110,48 @@ def format_n_pct(n: int, denominator: int, *, digits: int = 1) -> str:
     return f"{int(n)} ({100.0 * n / denominator:.{digits}f}%)"
 
 
+def format_significant(value: float | None, digits: int = 3) -> str:
+    """``value`` to ``digits`` significant figures, without an exponent (:data:`ROUNDING_RULE`).
+
+    Trailing zeros that are significant are kept; thousands are separated by commas; NaN and
+    None give "".
+
+    Examples
+    --------
+    >>> [format_significant(v) for v in (23312.4, 1.843, 0.000123456, 99.96, 32.0, 0.0, -1.25e-2)]
+    ['23,300', '1.84', '0.000123', '100', '32.0', '0', '-0.0125']
+    >>> format_significant(float("nan"))
+    ''
+    """
+    if value is None:
+        return ""
+    v = float(value)
+    if not math.isfinite(v):
+        return ""
+    if v == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(v)))
+    rounded = round(v, digits - 1 - magnitude)
+    if rounded != 0 and math.floor(math.log10(abs(rounded))) > magnitude:  # 99.96 -> 100: one digit fewer
+        magnitude += 1
+        rounded = round(v, digits - 1 - magnitude)
+    decimals = max(digits - 1 - magnitude, 0)
+    return f"{rounded:,.{decimals}f}"
+
+
+def format_pct(value: float | None, digits: int = 1) -> str:
+    """A percentage (0-100) with ``digits`` decimals and a % sign; NaN and None give "".
+
+    Examples
+    --------
+    >>> format_pct(37.5), format_pct(100 / 3), format_pct(None)
+    ('37.5%', '33.3%', '')
+    """
+    if value is None or not math.isfinite(float(value)):
+        return ""
+    return f"{float(value):.{digits}f}%"
+
+
 class AnalysisResult(ABC):
     """Base of readout results: a table, an optional figure, headline numbers, methods, notes.
 
@@ -129,6 +175,14 @@ class AnalysisResult(ABC):
     def figure(self):
         """A matplotlib Figure of the result, or None when the analysis has none."""
         return None
+
+    def display_table(self) -> pd.DataFrame:
+        """The table a report shows; :meth:`table` (every column, full precision) by default.
+
+        A result whose full table is too wide to read (a listing of every NCA parameter)
+        returns the columns a reader needs here; the CSV keeps :meth:`table`.
+        """
+        return self.table()
 
     def to_json(self, **kwargs: Any) -> str:
         """``to_dict()`` with the title, as JSON text (NaN written as null)."""

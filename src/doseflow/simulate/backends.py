@@ -20,7 +20,7 @@ Progress = Callable[[int], None]
 
 
 class Backend(Protocol):
-    """Runs ``fn`` on every job, results in job order; ``progress(done)`` is called as chunks finish."""
+    """Runs ``fn`` on every job, results in job order; ``progress(k)`` is called when job ``k`` finishes."""
 
     def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any], progress: Progress | None = None) -> list[Any]: ...
 
@@ -39,15 +39,15 @@ class LocalBackend:
             for i, job in enumerate(jobs):
                 out.append(fn(job))
                 if progress:
-                    progress(i + 1)
+                    progress(i)
             return out
         results: list[Any] = [None] * len(jobs)
         with ProcessPoolExecutor(max_workers=self.workers) as pool:
             futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
-            for done, fut in enumerate(as_completed(futures), start=1):
+            for fut in as_completed(futures):
                 results[futures[fut]] = fut.result()
                 if progress:
-                    progress(done)
+                    progress(futures[fut])
         return results
 
     def close(self) -> None:
@@ -67,10 +67,10 @@ class DaskBackend:
         futures = self.client.map(fn, list(jobs), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         results: list[Any] = [None] * len(jobs)
-        for done, fut in enumerate(dask_completed(futures), start=1):
+        for fut in dask_completed(futures):
             results[index[fut.key]] = fut.result()
             if progress:
-                progress(done)
+                progress(index[fut.key])
         return results
 
     def close(self) -> None:

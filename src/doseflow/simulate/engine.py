@@ -95,14 +95,20 @@ class _Work:
               "eventual_grade")
 
     def __init__(self, t: int, k: int, p: int, timed: bool, per_patient: bool) -> None:
+        """Arrays for ``t`` trials, ``k`` levels, ``p`` places.
+
+        ``per_patient``: the full detail of every place (the design reads it, or the caller
+        keeps it). Without it, a timed run keeps only what pending outcomes need: each
+        place's level, eventual DLT and when it becomes known.
+        """
         self.orig = np.arange(t)
         self.live: np.ndarray | None = None  # rows still running (None: all)
         self.n = np.zeros((t, k), np.int64)
         self.y = np.zeros((t, k), np.int64)
         self.pend = np.zeros((t, k), np.int64)
-        self.per_patient = per_patient or timed
-        if self.per_patient:
-            self.level = np.full((t, p), -1, np.int64)
+        self.per_patient = per_patient
+        self.level = np.full((t, p), -1, np.int64) if per_patient or timed else None
+        if per_patient:
             self.outcome = np.full((t, p), -1, np.int8)
             self.grade = np.zeros((t, p), np.int8)
             self.followup = np.ones((t, p))
@@ -110,8 +116,7 @@ class _Work:
             self.cohort = np.zeros((t, p), np.int64)
             self.dlt_share = np.zeros((t, p))
         else:
-            self.level = self.outcome = self.grade = self.followup = self.role = self.cohort = None
-            self.dlt_share = None
+            self.outcome = self.grade = self.followup = self.role = self.cohort = self.dlt_share = None
         self.current = np.full(t, -1, np.int64)
         self.enrolled = np.zeros(t, np.int64)
         self.cohorts = np.zeros(t, np.int64)
@@ -121,9 +126,10 @@ class _Work:
         self.next_known = np.full(t, np.inf) if timed else None
         # every place before this one has a known outcome (bounds the scans for outcomes due)
         self.first_pending = np.zeros(t, np.int64) if timed else None
-        self.enrol_day = np.full((t, p), np.nan) if timed else None
         self.eventual = np.zeros((t, p), bool) if timed else None
-        self.eventual_grade = np.zeros((t, p), np.int8) if timed else None
+        detail = timed and per_patient
+        self.enrol_day = np.full((t, p), np.nan) if detail else None
+        self.eventual_grade = np.zeros((t, p), np.int8) if detail else None
 
     def keep(self, rows: np.ndarray) -> None:
         """Keep only ``rows`` (the trials still running)."""
@@ -208,7 +214,7 @@ def run_trials(design, patients: PatientSample, n_levels: int, *, keep_patients:
     uses_followup = bool(getattr(design, "uses_followup", False)) and timed
     if timed:
         check_followup_window(design, window)
-    per_patient = keep_patients or design.state_kind != "counts"
+    per_patient = keep_patients or design.state_kind != "counts" or uses_followup
     w = _Work(t, k, p, timed, per_patient)
     out_n = np.zeros((t, k), np.int64)
     out_y = np.zeros((t, k), np.int64)
@@ -270,7 +276,7 @@ def _finish(w: _Work, rows: np.ndarray, code: np.ndarray, out: tuple, detail, ti
     out_rule[o] = code
     if timed:
         out_dur[o] = w.clock[rows]
-        late = (w.outcome[rows] < 0) & (w.level[rows] >= 0) & w.eventual[rows]
+        late = np.isfinite(w.known_at[rows]) & w.eventual[rows]  # pending, with a DLT to come
         r, c = np.nonzero(late)
         np.add.at(out_late, (o[r], w.level[rows][r, c]), 1)
     if detail is not None:
@@ -283,12 +289,15 @@ def _finish(w: _Work, rows: np.ndarray, code: np.ndarray, out: tuple, detail, ti
 
 
 def _enrol(w: _Work, rows: np.ndarray, size: np.ndarray, level: np.ndarray, role: np.ndarray,
-           patients: PatientSample, clock: np.ndarray | None) -> None:
+           patients: PatientSample, clock: np.ndarray | None, *, wait_all: bool = False) -> None:
     """Enrol a cohort of ``size`` at ``level`` in each of ``rows`` (the next places in arrival order).
 
     With a calendar (``clock``), the patients are enrolled as they arrive (never before the
     clock) and their outcomes stay pending until known; the clock moves to the last
-    enrolment. Per-patient arrays are written through flat indices (one place per patient).
+    enrolment. ``wait_all`` (rows with nothing else pending, enrolling an exact cohort): the
+    trial waits for all the cohort's outcomes, so the clock moves to the last of them and
+    they are known at once, with nothing left pending. Per-patient arrays are written
+    through flat indices (one place per patient).
     """
     width = int(size.max())
     places = np.arange(width)
@@ -301,37 +310,46 @@ def _enrol(w: _Work, rows: np.ndarray, size: np.ndarray, level: np.ndarray, role
     dlt &= valid
     w.n[rows, level] += size
     w.cohorts[rows] += 1
-    if not w.per_patient:
+    esc = role == _ESCALATION
+    w.current[rows[esc]] = level[esc]
+    if w.level is None:  # outcomes known at once and no per-patient detail: counts only
         w.y[rows, level] += dlt.sum(axis=1)
         w.enrolled[rows] += size
-        esc = role == _ESCALATION
-        w.current[rows[esc]] = level[esc]
         return
     every = bool(valid.all())
     pick = (lambda a: a.reshape(-1)) if every else (lambda a: a[valid])
     flat = pick(rows[:, None] * n_places + idx)  # flat index into the work arrays
     w.level.reshape(-1)[flat] = pick(lv2)
-    w.role.reshape(-1)[flat] = pick(np.broadcast_to(role[:, None], idx.shape))
-    w.cohort.reshape(-1)[flat] = pick(np.broadcast_to(w.cohorts[rows, None], idx.shape))
-    if clock is None:
-        w.outcome.reshape(-1)[flat] = pick(dlt)
-        w.grade.reshape(-1)[flat] = pick(grade)
+    if w.per_patient:
+        w.role.reshape(-1)[flat] = pick(np.broadcast_to(role[:, None], idx.shape))
+        w.cohort.reshape(-1)[flat] = pick(np.broadcast_to(w.cohorts[rows, None], idx.shape))
+    if clock is None or wait_all:
+        if w.per_patient:
+            w.outcome.reshape(-1)[flat] = pick(dlt)
+            w.grade.reshape(-1)[flat] = pick(grade)
         w.y[rows, level] += dlt.sum(axis=1)
-    else:
+    if clock is not None:
         day = np.maximum(clock[rows, None], np.take(patients.arrival, src))
-        w.clock[rows] = day[np.arange(rows.size), size - 1]
-        w.enrol_day.reshape(-1)[flat] = pick(day)
         w.eventual.reshape(-1)[flat] = pick(dlt)
-        w.eventual_grade.reshape(-1)[flat] = pick(grade)
-        w.followup.reshape(-1)[flat] = 0.0
-        w.pend[rows, level] += size
+        if w.per_patient:
+            w.enrol_day.reshape(-1)[flat] = pick(day)
+            w.eventual_grade.reshape(-1)[flat] = pick(grade)
         known = day + np.where(dlt, np.take(patients.dlt_day, src), patients.window)
-        w.known_at.reshape(-1)[flat] = pick(known)
-        first = known[:, 0] if width == 1 else np.where(valid, known, np.inf).min(axis=1)
-        w.next_known[rows] = np.minimum(w.next_known[rows], first)
+        if wait_all:
+            if w.per_patient:  # the DLTs are known with their day (see _resolve)
+                share = np.where(dlt, np.take(patients.dlt_day, src) / patients.window, 0.0)
+                w.dlt_share.reshape(-1)[flat] = pick(share)
+            w.clock[rows] = np.where(valid, known, -np.inf).max(axis=1)
+            w.first_pending[rows] = w.enrolled[rows] + size
+        else:
+            w.clock[rows] = day[np.arange(rows.size), size - 1]
+            if w.per_patient:
+                w.followup.reshape(-1)[flat] = 0.0
+            w.pend[rows, level] += size
+            w.known_at.reshape(-1)[flat] = pick(known)
+            first = known[:, 0] if width == 1 else np.where(valid, known, np.inf).min(axis=1)
+            w.next_known[rows] = np.minimum(w.next_known[rows], first)
     w.enrolled[rows] += size
-    esc = role == _ESCALATION
-    w.current[rows[esc]] = level[esc]
 
 
 def _cohort_step(w: _Work, d, size: np.ndarray, go: np.ndarray, patients: PatientSample) -> None:
@@ -351,48 +369,63 @@ def _resolve(w: _Work, rows: np.ndarray, patients: PatientSample) -> None:
     width = int((w.enrolled[rows] - first).max(initial=0))
     if width == 0:
         return
+    n_places = w.known_at.shape[1]
     places = first[:, None] + np.arange(width)
-    cols = np.minimum(places, w.known_at.shape[1] - 1)
+    cols = np.minimum(places, n_places - 1)
+    flat = rows[:, None] * n_places + cols  # flat indices into the (trials, places) arrays
     # places past the last one are clipped onto it: they must not make its outcome known twice
-    window = np.where(places < w.known_at.shape[1], w.known_at[rows[:, None], cols], np.inf)
+    window = np.where(places < n_places, np.take(w.known_at, flat), np.inf)
     due = window <= w.clock[rows, None]
     r, j = np.nonzero(due)
     if not r.size:
         return
-    c = cols[r, j]
+    f = flat[r, j]
     window[r, j] = np.inf
-    w.known_at[rows[r], c] = np.inf
-    w.next_known[rows] = window.min(axis=1)
-    still = np.isfinite(window)
-    w.first_pending[rows] = np.where(still.any(axis=1), cols[np.arange(rows.size), np.argmax(still, axis=1)],
-                                     w.enrolled[rows])
-    rr = rows[r]
-    lv = w.level[rr, c]
-    dlt = w.eventual[rr, c]
-    w.outcome[rr, c] = dlt
-    w.grade[rr, c] = w.eventual_grade[rr, c]
-    w.followup[rr, c] = 1.0
-    day = np.take(patients.dlt_day, w.orig[rr] * patients.shape[1] + c)
-    w.dlt_share[rr, c] = np.where(dlt, day / patients.window, 0.0)
-    np.add.at(w.pend, (rr, lv), -1)
-    np.add.at(w.y, (rr, lv), dlt.astype(np.int64))
+    w.known_at.reshape(-1)[f] = np.inf
+    # the next outcome due and the first place still pending, column by column (the window
+    # is narrow and long: faster than reductions along its rows)
+    soonest = window[:, -1].copy()
+    first = np.where(np.isfinite(soonest), cols[:, -1], w.enrolled[rows])
+    for c in range(width - 2, -1, -1):
+        np.minimum(soonest, window[:, c], out=soonest)
+        first = np.where(np.isfinite(window[:, c]), cols[:, c], first)
+    w.next_known[rows] = soonest
+    w.first_pending[rows] = first
+    dlt = np.take(w.eventual, f)
+    if w.per_patient:
+        w.outcome.reshape(-1)[f] = dlt
+        w.grade.reshape(-1)[f] = np.take(w.eventual_grade, f)
+        w.followup.reshape(-1)[f] = 1.0
+        day = np.take(patients.dlt_day, w.orig[rows[r]] * patients.shape[1] + f % n_places)
+        w.dlt_share.reshape(-1)[f] = np.where(dlt, day / patients.window, 0.0)
+    cell = rows[r] * w.n.shape[1] + np.take(w.level, f)  # flat (trial, level) of each outcome
+    if (np.diff(r) != 0).all():  # one outcome per trial, so one per cell (nonzero is row-major)
+        w.pend.reshape(-1)[cell] -= 1
+        w.y.reshape(-1)[cell] += dlt
+    else:
+        np.add.at(w.pend.reshape(-1), cell, -1)
+        np.add.at(w.y.reshape(-1), cell, dlt.astype(np.int64))
 
 
 def _calendar_step(w: _Work, d, size: np.ndarray, go: np.ndarray, next_known: np.ndarray,
                    patients: PatientSample, window: float) -> None:
     kind = d.cohort_kind
-    arrival_next = np.full(go.shape, np.inf)
-    has_place = w.enrolled < patients.shape[1]
-    arrival_next[has_place] = patients.arrival[w.orig[has_place], w.enrolled[has_place]]
+    n_places = patients.shape[1]
+    has_place = w.enrolled < n_places
+    arrival_next = np.where(has_place, np.take(patients.arrival,
+                                               w.orig * n_places + np.minimum(w.enrolled, n_places - 1)), np.inf)
     exact = go & (size > 0) & (kind != _UP_TO)
     up_enrol = go & (size > 0) & (kind == _UP_TO) & (np.maximum(arrival_next, w.clock) <= next_known)
     resolve = go & ~exact & ~up_enrol
-    rows = np.flatnonzero(exact | up_enrol)
-    if rows.size:
-        role = np.full(rows.size, _ESCALATION, np.int8) if d.role is None else d.role[rows].astype(np.int8)
-        _enrol(w, rows, size[rows], d.next_index[rows], role, patients, w.clock)
-    # an exact cohort: the design is asked again once all the cohort's outcomes are known
-    ex = np.flatnonzero(exact)
+    # an exact cohort: the design is asked again once all the cohort's outcomes are known;
+    # with nothing else pending they are all known at the clock of the last of them
+    alone = exact & ~np.isfinite(next_known)
+    for enrol, wait_all in ((alone, True), ((exact & ~alone) | up_enrol, False)):
+        rows = np.flatnonzero(enrol)
+        if rows.size:
+            role = np.full(rows.size, _ESCALATION, np.int8) if d.role is None else d.role[rows].astype(np.int8)
+            _enrol(w, rows, size[rows], d.next_index[rows], role, patients, w.clock, wait_all=wait_all)
+    ex = np.flatnonzero(exact & ~alone)
     if ex.size:
         sz = size[ex]
         places = np.arange(int(sz.max()))

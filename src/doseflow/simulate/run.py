@@ -171,8 +171,14 @@ def simulate(
     children = np.random.SeedSequence(seed).spawn(n_chunks)
     jobs = [(prepared, min(chunk_size, n_trials - i * chunk_size), children[i]) for i in range(n_chunks)]
     runner = backend or make_backend(workers, scheduler, client)
+    finished = []
+
+    def report(chunk: int) -> None:
+        finished.append(chunk)
+        progress(len(finished), n_chunks)
+
     try:
-        parts = runner.map(run_chunk, jobs, None if progress is None else (lambda done: progress(done, n_chunks)))
+        parts = runner.map(run_chunk, jobs, None if progress is None else report)
     finally:
         if backend is None:
             runner.close()

@@ -98,10 +98,27 @@ def test_mean_profile_is_cycle_1_with_patients_at_each_time(demo):
     """Issue 7: the mean profile pooled every cycle at 0.5 h (n 4/11/13/12/74/54/97) and cycle 1 only after;
     now every time point is cycle 1 and n is its patients: 1, 1, 3, 3, 8, 8, 8."""
     readout, *_ = demo
-    data = readout.get("pk_mean_concentration_adc").data
-    at_half = data[data["time (h)"] == 0.5].set_index("dose group")["n"]
-    assert {str(k): v for k, v in at_half.items()} == LEVELS
-    assert readout.get("pk_mean_concentration_adc").to_dict()["cycle"] == 1
+    data = readout.get("pk_concentration_time").data
+    adc = data[data["analyte"] == "ADC"]
+    at_half = adc[adc["time (h)"] == 0.5].set_index("dose group")["n"]
+    assert {str(k): int(v) for k, v in at_half.items()} == LEVELS
+    assert readout.get("pk_concentration_time").to_dict()["cycle"] == 1
+
+
+def test_main_pk_table_by_analyte_and_dose(demo):
+    """Issue 8: the main PK table gives, per analyte, cycle and dose group, n and the geometric mean and CV%
+    of the exposure parameters and the median and range of tmax, from the per-analyte summaries."""
+    readout, *_ = demo
+    table = readout.get("pk_summary").table()
+    assert set(table["Analyte"]) == {"ADC", "TAB"}
+    first = table[(table["Analyte"] == "ADC") & (table["Cycle"] == 1)]
+    assert {str(g): int(n) for g, n in zip(first["Dose group"], first["n"])} == LEVELS
+    assert {"CMAX (ug/mL): Geo. mean", "CMAX (ug/mL): Geo. CV%", "TMAX (h): Median", "TMAX (h): Range"} <= set(
+        table.columns)
+    st = readout.get("pk_summary_adc").statistics
+    cmax = st[(st["PPTESTCD"] == "CMAX") & (st["dose_number"] == 1)].set_index("DOSE_GROUP")["geo_mean"]
+    assert first.set_index("Dose group")["CMAX (ug/mL): Geo. mean"].to_dict() == pytest.approx(
+        {str(k): v for k, v in cmax.items()})
 
 
 def test_reduced_doses_are_left_out_of_the_summaries_and_counted(demo):

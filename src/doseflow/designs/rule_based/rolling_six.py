@@ -355,13 +355,15 @@ class RollingSix(DesignBase):
         t, k = n.shape
         if self.start_dose > k:
             raise ConfigError("RollingSix.start_dose", f"a dose level from 1 to {k}", self.start_dose)
-        rows = np.arange(t)
+        base = np.arange(t) * k  # flat index of each trial's level 0
         fresh = batch.current < 0
         c = np.where(fresh, 0, batch.current)
-        exceeded = d >= 2
-        any_exc = exceeded.any(axis=1)
-        ceiling = np.where(any_exc, exceeded.argmax(axis=1), k) - 1  # 0-based highest allowed
-        nc, dc, pc = n[rows, c], d[rows, c], p[rows, c]
+        first_exceeded = np.full(t, k)  # lowest level with 2 DLTs (k: none), column by column
+        for j in range(k - 1, -1, -1):
+            first_exceeded = np.where(d[:, j] >= 2, j, first_exceeded)
+        any_exc = first_exceeded < k
+        ceiling = first_exceeded - 1  # 0-based highest allowed
+        nc, dc, pc = np.take(n, base + c), np.take(d, base + c), np.take(p, base + c)
         de = (dc >= 2) | (c > ceiling)
         full = nc >= _MAX_AT_LEVEL
         up = ~de & ((full & (dc + pc <= 1)) | (~full & (nc >= 3) & (dc == 0) & (pc == 0)))
@@ -374,11 +376,10 @@ class RollingSix(DesignBase):
         target = np.minimum(c - 1, ceiling)
         no_mtd = de & (target < 0)
         tg = np.maximum(target, 0)
-        nt, dt, pt = n[rows, tg], d[rows, tg], p[rows, tg]
+        nt, dt, pt = np.take(n, base + tg), np.take(d, base + tg), np.take(p, base + tg)
         settle_mtd = de & ~no_mtd & (nt >= _MAX_AT_LEVEL) & (dt + pt <= 1)
         room_t = np.maximum(_MAX_AT_LEVEL - nt, 0)
-        de_go = de & ~no_mtd & ~settle_mtd
-        room_next = np.maximum(_MAX_AT_LEVEL - n[rows, np.minimum(c + 1, k - 1)], 0)
+        room_next = np.maximum(_MAX_AT_LEVEL - np.take(n, base + np.minimum(c + 1, k - 1)), 0)
         # one case per row (the order of np.select is the precedence), then table look-ups
         case = np.select([fresh, same, suspend, up_next, up_expand, up_top, up_mtd, no_mtd, settle_mtd],
                          np.arange(9), 9)

@@ -105,6 +105,16 @@ def _days(value: object, where: str, n: int | None = None, *, allow_nan: bool = 
     return a
 
 
+def _follow_up(start_day: object, end_day: object, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Checked (start, end) days of each patient's follow-up window, end >= start."""
+    t0 = _days(start_day, "start_day", n)
+    t1 = _days(end_day, "end_day", n)
+    if (t1 < t0).any():
+        i = int(np.flatnonzero(t1 < t0)[0])
+        raise DataError(f"end_day[{i}]", f">= start_day ({t0[i]:g})", float(t1[i]))
+    return t0, t1
+
+
 def compute_death_cumulative_hazard(
     day: np.ndarray, progression_day: np.ndarray, config: SurvivalConfig | None = None
 ) -> np.ndarray:
@@ -179,11 +189,7 @@ def sample_deaths(
     cfg = config if config is not None else SurvivalConfig()
     tp = _days(progression_day, "progression_day", allow_nan=True)
     n = tp.shape[0]
-    t0 = _days(start_day, "start_day", n)
-    t1 = _days(end_day, "end_day", n)
-    if (t1 < t0).any():
-        i = int(np.flatnonzero(t1 < t0)[0])
-        raise DataError(f"end_day[{i}]", f">= start_day ({t0[i]:g})", float(t1[i]))
+    t0, t1 = _follow_up(start_day, end_day, n)
     rng = np.random.default_rng(rng)
     target = compute_death_cumulative_hazard(t0, tp, cfg) + rng.exponential(size=n)
     died = compute_death_cumulative_hazard(t1, tp, cfg) >= target
@@ -257,11 +263,7 @@ def sample_withdrawals(
     [False, False, False]
     """
     cfg = config if config is not None else SurvivalConfig()
-    t0 = _days(start_day, "start_day", n)
-    t1 = _days(end_day, "end_day", n)
-    if (t1 < t0).any():
-        i = int(np.flatnonzero(t1 < t0)[0])
-        raise DataError(f"end_day[{i}]", f">= start_day ({t0[i]:g})", float(t1[i]))
+    t0, t1 = _follow_up(start_day, end_day, n)
     rng = np.random.default_rng(rng)
     h = cfg.withdrawal_hazard_per_day
     p = -np.expm1(-h * (t1 - t0))

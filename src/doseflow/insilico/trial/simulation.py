@@ -24,7 +24,7 @@ Examples
 >>> from doseflow.insilico.preset import load_preset
 >>> batch = simulate_trials(load_preset("gq1001"), 2, seed=5)
 >>> sorted(batch.headline)[:3], batch.headline["trae_any_pct"].shape
-(['alt_increased_pct', 'anaemia_pct', 'ast_increased_pct'], (2,))
+(['alp_increased_pct', 'alt_increased_pct', 'anaemia_pct'], (2,))
 """
 
 from __future__ import annotations

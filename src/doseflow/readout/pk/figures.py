@@ -1,20 +1,19 @@
-"""Concentration-time figures of the PK readout (matplotlib, Agg backend).
+"""Figures of the PK readout: concentration-time small multiples and dose proportionality.
 
-- :func:`plot_mean_concentration`: arithmetic mean (+/- SD on the linear panel) and
-  geometric mean concentration against nominal time, one line per dose level, linear and
-  log scale side by side. BLQ samples count as 0 in the arithmetic mean (the usual
-  presentation convention, e.g. PKNCA's and admiral's mean plots); a geometric mean is
-  drawn only at times where every value is > 0. Zero or negative points cannot appear on
-  a log axis and are left off that panel only.
-- :func:`plot_individual_profiles`: one line per subject (spaghetti), log scale, one
-  panel per dose level; BLQ samples are left off (log scale) and marked in the caption.
-- :func:`plot_dose_proportionality`: log(parameter) against log(dose) with the power-model
-  fit of :func:`~doseflow.readout.pk.proportionality.compute_dose_proportionality`.
+- :func:`plot_concentration_time`: one panel per analyte on a log concentration axis; each
+  patient's profile in light grey behind the geometric mean of each dose group (coloured by
+  dose, :mod:`doseflow.readout.palette`), the legend outside the panels. A geometric mean is
+  drawn only at times where every value is > 0 (a BLQ sample, counted as 0, makes it
+  undefined); samples <= 0 cannot appear on a log axis and are left off the grey lines.
+- :func:`plot_dose_proportionality`: ln(parameter) against ln(dose), one panel per
+  parameter, with the power-model fit of
+  :func:`~doseflow.readout.pk.proportionality.compute_dose_proportionality` and its slope's
+  confidence limits drawn through the centroid of the data; dose ticks at the doses given.
 
 Only records not excluded by :func:`~doseflow.readout.pk.concentrations.derive_pk_concentrations`
-are drawn. Axis labels carry the units of the data (time in h, the PCSTRESU unit). Figures are
-made with matplotlib's object API (no pyplot state, no backend chosen). Groups are drawn in the
-order of ``by`` (a categorical keeps its order: the readout passes dose groups in dose order).
+are drawn. Axis labels carry the units of the data (time in h, the PCSTRESU unit). Tick labels
+are plain numbers (3 significant figures, never "3x10^0"). Figures are made with matplotlib's
+object API (no pyplot state, no backend chosen).
 """
 
 from __future__ import annotations
@@ -22,10 +21,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
 
 from doseflow.errors import DataError
+from doseflow.readout.palette import POOLED_COLOUR, DosePalette
+from doseflow.readout.pk.nca import describe_parameter
+from doseflow.readout.result import format_significant
 
-__all__ = ["plot_mean_concentration", "plot_individual_profiles", "plot_dose_proportionality"]
+__all__ = ["plot_concentration_time", "plot_dose_proportionality", "compute_geometric_profile"]
+
+_GREY = "#c8c8c8"
 
 
 def _usable(frame: pd.DataFrame, needed: tuple[str, ...]) -> pd.DataFrame:
@@ -48,139 +54,174 @@ def _unit(frame: pd.DataFrame, col: str) -> str:
     return units[0] if len(units) == 1 else ("mixed units" if units else "")
 
 
-def _dose_label(value: object, unit: str) -> str:
-    if isinstance(value, (int, float, np.floating)) and np.isfinite(value):
-        return f"{value:g} {unit}".strip()
-    return str(value)
+def _tick(value: float, _position: object = None) -> str:
+    """A tick label: at most 3 significant figures, no exponent, no trailing zeros ("50", "0.5", "1.2")."""
+    text = format_significant(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def plot_mean_concentration(conc_frame: pd.DataFrame, *, by: str = "dose",
-                            time: str = "time_nominal") -> Figure:
-    """Mean and geometric mean concentration-time by dose level, linear and log panels.
-
-    Parameters
-    ----------
-    conc_frame : pandas.DataFrame
-        Output of ``derive_pk_concentrations`` (columns ``by``, ``time``, ``conc``).
-    by : str
-        Dose-level column (default the interval dose).
-    time : str
-        Time column to average over; nominal time by default so that subjects line up.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Two axes: linear scale (mean +/- SD, geometric mean dashed) and log scale.
-
-    Raises
-    ------
-    DataError
-        If a required column is missing or no record is usable.
-    """
-    df = _usable(conc_frame, (by, time, "conc"))
-    df = df[df[time].notna() & df["conc"].notna()]
-    if df.empty:
-        raise DataError("conc_frame", "at least one usable concentration to plot", "none")
-    cu, du = _unit(df, "conc_unit"), _unit(df, "dose_unit")
-    grouped = df.groupby([by, time], observed=True)["conc"]
-    stats_ = pd.DataFrame({"mean": grouped.mean(), "sd": grouped.std(ddof=1),
-                           "all_pos": df.assign(_p=df["conc"] > 0).groupby([by, time], observed=True)["_p"].all()})
-    logmean = df.assign(_l=np.log(df["conc"].where(df["conc"] > 0))).groupby([by, time], observed=True)["_l"].mean()
-    stats_["geo_mean"] = np.where(stats_["all_pos"], np.exp(logmean), np.nan)
-    fig = Figure(figsize=(11, 4.5), constrained_layout=True)
-    ax_lin, ax_log = fig.subplots(1, 2)
-    for i, (level, s) in enumerate(stats_.groupby(level=0, observed=True)):
-        s = s.droplevel(0)
-        color = f"C{i}"
-        label = _dose_label(level, du)
-        ax_lin.errorbar(s.index, s["mean"], yerr=s["sd"].fillna(0), color=color, marker="o", ms=3,
-                        capsize=2, label=f"{label} mean (SD)")
-        ax_lin.plot(s.index, s["geo_mean"], color=color, ls="--", label=f"{label} geo. mean")
-        pos = s["mean"] > 0
-        ax_log.plot(s.index[pos], s["mean"][pos], color=color, marker="o", ms=3, label=f"{label} mean")
-        ax_log.plot(s.index, s["geo_mean"], color=color, ls="--", label=f"{label} geo. mean")
-    ax_log.set_yscale("log")
-    for ax, scale in ((ax_lin, "linear"), (ax_log, "log")):
-        ax.set_xlabel("Nominal time since dose (h)" if time == "time_nominal" else "Time since dose (h)")
-        ax.set_ylabel(f"Concentration ({cu})" if cu else "Concentration")
-        ax.set_title(f"Mean concentration-time ({scale} scale)")
-        ax.legend(fontsize=7)
-    fig.text(0.01, 0.005, "BLQ counted as 0 in the arithmetic mean; geometric mean shown where all values > 0.",
-             fontsize=7)
-    return fig
+def _plain_log_axis(axis) -> None:
+    """Log axis with plain tick labels at 1-2-5 steps, no minor labels."""
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(_tick))
+    axis.set_minor_formatter(NullFormatter())
 
 
-def plot_individual_profiles(conc_frame: pd.DataFrame, *, by: str = "dose", time: str = "time") -> Figure:
-    """Individual concentration-time profiles (spaghetti plot), log scale, one panel per dose level.
+def compute_geometric_profile(conc_frame: pd.DataFrame, *, by: str = "DOSE_GROUP",
+                              time: str = "time_nominal") -> pd.DataFrame:
+    """Geometric and arithmetic mean concentration by ``by`` and time, n counting patients.
 
     Parameters
     ----------
     conc_frame : pandas.DataFrame
-        Columns USUBJID, ``by``, ``time``, ``conc`` (BLQ as 0 are not drawn on the log axis).
-    by : str
-        Dose-level column.
-    time : str
-        Time column (actual time by default).
+        Columns USUBJID, ``by``, ``time``, ``conc``; ``excluded`` rows are left out.
+    by, time : str
+        Group and time columns.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    pandas.DataFrame
+        ``by``, ``time``, ``n`` (patients), ``geo_mean`` (NaN unless every value > 0),
+        ``mean`` and ``sd`` (BLQ counted as 0), in group then time order.
 
-    Raises
-    ------
-    DataError
-        If a required column is missing or no record is usable.
+    Examples
+    --------
+    >>> f = pd.DataFrame({"USUBJID": ["a", "b", "a", "b"], "DOSE_GROUP": "1 mg", "time_nominal": [1.0, 1, 4, 4],
+    ...                   "conc": [2.0, 8.0, 1.0, 0.0]})
+    >>> compute_geometric_profile(f)[["n", "geo_mean", "mean"]].values.tolist()
+    [[2.0, 4.0, 5.0], [2.0, nan, 0.5]]
     """
     df = _usable(conc_frame, ("USUBJID", by, time, "conc"))
-    df = df[df[time].notna() & (df["conc"] > 0)]
-    if df.empty:
-        raise DataError("conc_frame", "at least one measurable concentration to plot", "none")
-    cu, du = _unit(df, "conc_unit"), _unit(df, "dose_unit")
-    levels = list(pd.unique(df[by]))
-    fig = Figure(figsize=(5 * len(levels), 4.2), constrained_layout=True)
-    axes = fig.subplots(1, len(levels), squeeze=False, sharey=True)
-    keys = ["USUBJID"] + [k for k in ("analyte", "dose_number") if k in df.columns]
-    for ax, level in zip(axes[0], levels):
-        sub = df[df[by] == level].sort_values(keys + [time])
-        # one polyline with a NaN break between profiles draws every subject in one call
-        new_prof = sub[keys].ne(sub[keys].shift()).any(axis=1).to_numpy()
-        x = np.insert(sub[time].to_numpy(dtype=float), np.flatnonzero(new_prof)[1:], np.nan)
-        y = np.insert(sub["conc"].to_numpy(dtype=float), np.flatnonzero(new_prof)[1:], np.nan)
-        ax.plot(x, y, lw=0.7, alpha=0.6, marker=".", ms=2, color="C0")
+    df = df[df[time].notna() & df["conc"].notna()]
+    g = df.assign(_log=np.log(df["conc"].where(df["conc"] > 0)), _pos=df["conc"] > 0).groupby(
+        [by, time], observed=True, sort=True)
+    out = pd.DataFrame({"n": g["USUBJID"].nunique(), "geo_mean": np.exp(g["_log"].mean()), "all_pos": g["_pos"].all(),
+                        "mean": g["conc"].mean(), "sd": g["conc"].std(ddof=1)})
+    out.loc[~out["all_pos"], "geo_mean"] = np.nan
+    return out.drop(columns="all_pos").reset_index().astype({"n": float})
+
+
+def plot_concentration_time(conc_frame: pd.DataFrame, *, by: str = "DOSE_GROUP", time: str = "time_nominal",
+                            palette: DosePalette | None = None, title: str = "") -> Figure:
+    """Concentration-time small multiples: one semi-log panel per analyte.
+
+    Parameters
+    ----------
+    conc_frame : pandas.DataFrame
+        Columns USUBJID, analyte, ``by``, ``time``, ``conc`` (``conc_unit`` for the axis
+        label); one profile per patient and analyte (e.g. cycle 1).
+    by : str
+        Dose group column; groups are drawn in the palette's (dose) order.
+    time : str
+        Time column (nominal time by default, so that patients line up).
+    palette : DosePalette, optional
+        The readout's dose colours.
+    title : str
+        Figure title (e.g. "Cycle 1").
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Panels side by side (two per row), grey individual profiles, one coloured geometric
+        mean line per dose group, a shared legend on the right.
+
+    Raises
+    ------
+    DataError
+        A required column is missing or no concentration is > 0.
+    """
+    df = _usable(conc_frame, ("USUBJID", "analyte", by, time, "conc"))
+    df = df[df[time].notna() & df["conc"].notna()]
+    if not (df["conc"] > 0).any():
+        raise DataError("conc_frame", "at least one measurable concentration (> 0) to plot", "none")
+    analytes = sorted(df["analyte"].astype(str).unique())
+    present = list(dict.fromkeys(df[by].astype(str)))
+    palette = palette or DosePalette.from_groups(present)
+    groups = [g for g in palette.groups if g in present] + [g for g in present if g not in palette.colours]
+    cols = min(2, len(analytes))
+    rows = -(-len(analytes) // cols)
+    fig = Figure(figsize=(4.3 * cols + 1.6, 3.6 * rows + 0.5), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
+    for ax, analyte in zip(axes, analytes):
+        a = df[df["analyte"].astype(str) == analyte]
+        pos = a[a["conc"] > 0].sort_values(["USUBJID", time])
+        for _, one in pos.groupby("USUBJID", sort=False):
+            ax.plot(one[time], one["conc"], color=_GREY, lw=0.6, zorder=1)
+        prof = compute_geometric_profile(a, by=by, time=time)
+        for g in groups:
+            p = prof[prof[by].astype(str) == g]
+            if len(p):
+                ax.plot(p[time], p["geo_mean"], color=palette.colour(g), lw=1.8, marker="o", ms=3, zorder=3)
         ax.set_yscale("log")
-        ax.set_title(f"Dose {_dose_label(level, du)} (n = {sub['USUBJID'].nunique()})")
-        ax.set_xlabel("Time since dose (h)")
-    axes[0][0].set_ylabel(f"Concentration ({cu}, log scale)" if cu else "Concentration (log scale)")
-    fig.text(0.01, 0.005, "BLQ samples are not shown (log scale).", fontsize=7)
+        _plain_log_axis(ax.yaxis)
+        unit = _unit(a, "conc_unit")
+        ax.set_ylabel(f"Concentration ({unit})" if unit else "Concentration")
+        ax.set_xlabel("Nominal time since dose (h)" if time == "time_nominal" else "Time since dose (h)")
+        ax.set_title(f"{analyte} (n = {a['USUBJID'].nunique()} patients)", fontsize=10, loc="left")
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in axes[len(analytes):]:
+        ax.set_visible(False)
+    handles = [Line2D([], [], color=palette.colour(g), lw=1.8, marker="o", ms=3) for g in groups]
+    handles.append(Line2D([], [], color=_GREY, lw=0.8))
+    fig.legend(handles, groups + ["individual patients"], loc="outside right upper", fontsize=8,
+               title="Geometric mean by dose", title_fontsize=8, frameon=False)
+    if title:
+        fig.suptitle(title, fontsize=10, x=0.0, ha="left")
     return fig
 
 
 def plot_dose_proportionality(result) -> Figure:
-    """log(parameter) against log(dose) with the fitted power model, one panel per parameter.
+    """ln(parameter) against ln(dose) with the power model and its slope's CI, one panel per parameter.
 
     Parameters
     ----------
     result : DoseProportionalityResult
+        Its ``data`` (parameter, dose, value) and ``estimates`` (intercept, slope, ci_low,
+        ci_high, conclusion) are drawn; its ``dose_colours`` colour the points (the
+        readout's dose colours), its ``units`` and ``dose_unit`` label the axes.
 
     Returns
     -------
     matplotlib.figure.Figure
+        Log-log panels: one point per value, the fitted line exp(a) dose^b, and dashed
+        lines with the slope's confidence limits through the centroid (mean ln dose, mean
+        ln value), which is on the fitted line.
     """
     est = result.estimates
-    fig = Figure(figsize=(4.5 * max(len(est), 1), 4), constrained_layout=True)
-    axes = fig.subplots(1, max(len(est), 1), squeeze=False)
-    for ax, (_, row) in zip(axes[0], est.iterrows()):
+    colours = dict(result.dose_colours)
+    dose_unit = result.dose_unit
+    n = max(len(est), 1)
+    fig = Figure(figsize=(3.6 * n + 0.4, 3.9), layout="constrained")
+    axes = fig.subplots(1, n, squeeze=False)[0]
+    level = f"{100 * result.level:g}%"
+    for ax, (_, row) in zip(axes, est.iterrows()):
         pts = result.data[result.data["parameter"] == row["parameter"]]
-        ax.scatter(pts["dose"], pts["value"], s=10)
-        if np.isfinite(row["slope"]):
+        ax.scatter(pts["dose"], pts["value"], s=14, zorder=3, edgecolors="white", linewidths=0.4,
+                   color=[colours.get(float(d), POOLED_COLOUR) for d in pts["dose"]])
+        name = describe_parameter(row["parameter"], result.units.get(row["parameter"], ""))
+        if np.isfinite(row["slope"]) and len(pts):
             grid = np.geomspace(pts["dose"].min(), pts["dose"].max(), 50)
-            ax.plot(grid, np.exp(row["intercept"]) * grid ** row["slope"], color="k")
-            ax.set_title(f"{row['parameter']}: b = {row['slope']:.3f} "
-                         f"({row['ci_low']:.3f}, {row['ci_high']:.3f}), {row['conclusion']}", fontsize=8)
+            xm, ym = np.log(pts["dose"]).mean(), np.log(pts["value"]).mean()
+            ax.plot(grid, np.exp(row["intercept"]) * grid ** row["slope"], color="black", lw=1.4, label="power model")
+            for b in (row["ci_low"], row["ci_high"]):
+                ax.plot(grid, np.exp(ym + b * (np.log(grid) - xm)), color="black", lw=0.9, ls="--")
+            ax.set_title(f"{name}\nb = {format_significant(row['slope'])} ({level} CI "
+                         f"{format_significant(row['ci_low'])} to {format_significant(row['ci_high'])}), "
+                         f"{row['conclusion']}", fontsize=9, loc="left")
         else:
-            ax.set_title(f"{row['parameter']}: {row['flags']}", fontsize=8)
+            ax.set_title(f"{name}\n{row['flags']}", fontsize=9, loc="left")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("Dose (log scale)")
-        ax.set_ylabel(f"{row['parameter']} (log scale)")
+        doses = sorted(pts["dose"].unique())
+        ax.xaxis.set_major_locator(FixedLocator(doses))
+        ax.xaxis.set_major_formatter(FuncFormatter(_tick))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.tick_params(axis="x", labelsize=8, labelrotation=45 if len(doses) > 5 else 0)
+        _plain_log_axis(ax.yaxis)
+        ax.set_xlabel(f"Dose ({dose_unit}, log scale)" if dose_unit else "Dose (log scale)")
+        ax.set_ylabel(f"{name}, log scale")
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.legend([Line2D([], [], color="black", lw=1.4), Line2D([], [], color="black", lw=0.9, ls="--")],
+               ["fitted power model", f"{level} confidence limits of the slope b"], loc="outside lower left",
+               ncols=2, fontsize=8, frameon=False)
     return fig

@@ -53,7 +53,7 @@ from doseflow.readout.pk.profiles import CARRY, arrange_profiles, validate_conc_
 from doseflow.readout.pk.sampling import FULL, PROFILE_KEYS, classify_sampling
 from doseflow.readout.result import AnalysisResult
 
-__all__ = ["NCAResult", "compute_nca", "PARAMETERS"]
+__all__ = ["NCAResult", "compute_nca", "PARAMETERS", "READER_NAMES", "LISTING_PARAMETERS", "describe_parameter"]
 
 #: code -> (PPTEST name, unit template, topics whose flags apply). Units: {c} concentration,
 #: {t} time; CL/V units are filled in by the dose and concentration units.
@@ -87,6 +87,33 @@ PARAMETERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "VZO": ("Vz Obs", "{v}", ("start", "lz", "pext_obs")),
     "VSSO": ("Vol Dist Steady State Obs", "{v}", ("start", "lz", "pext_obs", "infusion")),
 }
+#: code -> the name readers of a PK table know (the CDISC code goes to a tooltip or the CSV).
+READER_NAMES: dict[str, str] = {
+    "C0": "C0", "CMAX": "Cmax", "TMAX": "tmax", "CLST": "Clast", "TLST": "tlast", "AUCLST": "AUClast",
+    "AUMCLST": "AUMClast", "LAMZ": "λz", "LAMZHL": "t1/2", "R2": "R²", "R2ADJ": "R² adjusted",
+    "LAMZNPT": "Points in λz", "LAMZLL": "λz start", "LAMZUL": "λz end", "LAMZSPN": "λz span ratio",
+    "CLSTP": "Clast,pred", "AUCIFO": "AUCinf", "AUCIFP": "AUCinf,pred", "AUCPEO": "AUC extrapolated",
+    "AUCPEP": "AUC extrapolated,pred", "AUMCIFO": "AUMCinf", "MRTEVIFO": "MRT", "MRTIVIFO": "MRT", "CLFO": "CL/F",
+    "VZFO": "Vz/F", "CLO": "CL", "VZO": "Vz", "VSSO": "Vss",
+}
+
+
+#: The parameters of the per-profile listing a report shows (:meth:`NCAResult.display_table`).
+LISTING_PARAMETERS = ("CMAX", "TMAX", "AUCLST", "AUCIFO", "LAMZHL", "CLO", "CLFO", "VZO", "VZFO", "R2ADJ")
+
+
+def describe_parameter(code: str, unit: str | None = None) -> str:
+    """A PK parameter as a reader knows it, with its unit: ``("CMAX", "ug/mL")`` -> ``"Cmax (ug/mL)"``.
+
+    Examples
+    --------
+    >>> describe_parameter("LAMZHL", "h"), describe_parameter("R2ADJ", ""), describe_parameter("XYZ", "h")
+    ('t1/2 (h)', 'R² adjusted', 'XYZ (h)')
+    """
+    name = READER_NAMES.get(str(code), str(code))
+    return f"{name} ({unit})" if unit else name
+
+
 _IV_ONLY = {"MRTIVIFO", "CLO", "VZO", "VSSO"}
 _EV_ONLY = {"MRTEVIFO", "CLFO", "VZFO"}
 _BOLUS_ONLY = {"C0"}
@@ -158,6 +185,19 @@ class NCAResult(AnalysisResult):
         out = self.profiles[keep + codes + ["flags"]].copy()
         return out.rename(columns={c: f"{c} ({units[c]})" if units[c] else c for c in codes})
 
+    def display_table(self) -> pd.DataFrame:
+        """The listing a report shows: each profile's keys and :data:`LISTING_PARAMETERS`.
+
+        Every parameter is in :meth:`table` (the CSV).
+        """
+        full = self.table()
+        units = self.parameters.drop_duplicates("PPTESTCD").set_index("PPTESTCD")["unit"]
+        params = [f"{c} ({units[c]})" if units.get(c) else c for c in LISTING_PARAMETERS if c in units.index]
+        keys = [k for k in ("USUBJID", "DOSE_GROUP", "dose_number", "sampling") if k in full.columns]
+        out = full[keys + [c for c in params if c in full.columns] + ["flags"]]
+        return out.rename(columns={"USUBJID": "Subject", "DOSE_GROUP": "Dose group", "dose_number": "Cycle",
+                                   "sampling": "Sampling", "flags": "Flags"})
+
     def to_dict(self) -> dict:
         lz = self.profiles["LAMZ"] if "LAMZ" in self.profiles else pd.Series(dtype=float)
         return {
@@ -171,10 +211,6 @@ class NCAResult(AnalysisResult):
             "parameters": self.parameters.to_dict(orient="records"),
         }
 
-    def figure(self):
-        """Individual concentration-time profiles on a log scale (see figures module)."""
-        from doseflow.readout.pk.figures import plot_individual_profiles
-        return plot_individual_profiles(self.concentrations)
 
 
 def _compute(use: pd.DataFrame, opts: NCAOptions) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:

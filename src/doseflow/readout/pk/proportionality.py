@@ -47,14 +47,18 @@ from statsmodels.regression.mixed_linear_model import MixedLM
 from doseflow.checks import check_probability, check_real
 from doseflow.errors import DataError, InputError
 from doseflow.readout.pk.nca import NCAResult
-from doseflow.readout.result import AnalysisResult
+from doseflow.readout.result import AnalysisResult, format_significant
 
 __all__ = ["DoseProportionalityResult", "compute_dose_proportionality"]
 
 
 @dataclass(frozen=True)
 class DoseProportionalityResult(AnalysisResult):
-    """Power-model dose proportionality per parameter (Smith et al. 2000)."""
+    """Power-model dose proportionality per parameter (Smith et al. 2000).
+
+    ``units`` (parameter code -> unit), ``dose_unit`` and ``dose_colours`` (dose -> colour)
+    only label and colour the figure.
+    """
 
     estimates: pd.DataFrame
     data: pd.DataFrame
@@ -63,9 +67,30 @@ class DoseProportionalityResult(AnalysisResult):
     title: str = "Dose proportionality (power model)"
     methods: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    units: dict[str, str] = field(default_factory=dict)
+    dose_unit: str = ""
+    dose_colours: dict[float, str] = field(default_factory=dict)
 
     def table(self) -> pd.DataFrame:
+        """Every estimate, at full precision (one row per parameter)."""
         return self.estimates
+
+    def display_table(self) -> pd.DataFrame:
+        """Per parameter: n, dose ratio, slope b with its CI, the acceptance range, the conclusion."""
+        e = self.estimates
+        conf = f"{100 * self.level:g}% CI"
+
+        def pair(lo, hi) -> str:
+            return "" if not (np.isfinite(lo) and np.isfinite(hi)) else \
+                f"{format_significant(lo)} to {format_significant(hi)}"
+
+        return pd.DataFrame({
+            "Parameter": e["parameter"], "Patients": e["n_subjects"], "Values": e["n"],
+            "Dose ratio (highest/lowest)": e["dose_ratio"], "Slope b": e["slope"],
+            f"b, {conf}": [pair(lo, hi) for lo, hi in zip(e["ci_low"], e["ci_high"])],
+            f"Proportional if the CI is within ({self.theta[0]:g}-{self.theta[1]:g} rule)":
+                [pair(lo, hi) for lo, hi in zip(e["critical_low"], e["critical_high"])],
+            "Conclusion": e["conclusion"], "Flags": e["flags"]})
 
     def to_dict(self) -> dict:
         return {"level": self.level, "theta": list(self.theta),

@@ -33,9 +33,10 @@ import pandas as pd
 
 from doseflow.errors import DataError, InputError
 from doseflow.readout.pk.nca import NCAResult
-from doseflow.readout.result import AnalysisResult
+from doseflow.readout.result import AnalysisResult, format_significant
 
-__all__ = ["tabulate_pk_summary", "tabulate_concentrations", "compute_geometric_stats", "PKSummaryResult"]
+__all__ = ["tabulate_pk_summary", "tabulate_concentrations", "tabulate_pk_overview", "compute_geometric_stats",
+           "PKSummaryResult", "PKOverviewResult"]
 
 _TIME_PARAMS = {"TMAX", "TLST", "LAMZLL", "LAMZUL"}
 _LABELS = {"n": "n (patients)", "n_values": "n values", "n_missing": "n missing", "n_blq": "n BLQ",
@@ -256,3 +257,88 @@ def tabulate_concentrations(conc_frame: pd.DataFrame, *, by: str | Sequence[str]
                "profile, so no Cmax or AUC is derived from them.")
     return PKSummaryResult(statistics=out, by=tuple(keys), title="Concentrations by nominal time",
                            methods=methods)
+
+
+@dataclass(frozen=True)
+class PKOverviewResult(AnalysisResult):
+    """The main PK table: per analyte, cycle and dose group, the geometric statistics and tmax.
+
+    Attributes
+    ----------
+    statistics : pandas.DataFrame
+        The rows of :func:`tabulate_pk_summary` of every analyte (with ``analyte``), grouped
+        by cycle (``dose_number``), ``DOSE_LEVEL`` and ``DOSE_GROUP``.
+    parameters : tuple of str
+        PPTESTCD codes shown, in order.
+    """
+
+    statistics: pd.DataFrame
+    parameters: tuple[str, ...]
+    title: str = "PK parameters by analyte, cycle and dose group"
+    methods: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def table(self) -> pd.DataFrame:
+        """One row per analyte, cycle and dose group: n patients; per parameter "CODE (unit): statistic".
+
+        Exposure parameters give the geometric mean and geometric CV%; times (tmax) the
+        median and range. A parameter whose n differs from the row's n (AUCinf and t1/2 need
+        a lambda z) gets its own n column.
+        """
+        st = self.statistics
+        keys = ["analyte", "dose_number", "DOSE_LEVEL", "DOSE_GROUP"]
+        base = st[st["PPTESTCD"] == self.parameters[0]].set_index(keys)["n"]
+        own_n = set()
+        for code in self.parameters[1:]:
+            n_code = st[st["PPTESTCD"] == code].set_index(keys)["n"]
+            if (n_code != base.reindex(n_code.index)).any():
+                own_n.add(code)
+        rows = []
+        for key, g in st.groupby(keys, sort=False, observed=True):
+            by = g.set_index("PPTESTCD")
+            row = {"Analyte": key[0], "Cycle": int(key[1]), "Dose group": key[3],
+                   "n": int(by.loc[self.parameters[0], "n"]) if self.parameters[0] in by.index else int(g["n"].max())}
+            for code in self.parameters:
+                if code not in by.index:
+                    continue
+                r = by.loc[code]
+                head = f"{code} ({r['unit']})" if r["unit"] else code
+                if code in own_n:
+                    row[f"{head}: n"] = int(r["n"])
+                if code in _TIME_PARAMS:
+                    row[f"{head}: Median"] = r["median"]
+                    row[f"{head}: Range"] = f"{format_significant(r['min'])}-{format_significant(r['max'])}" \
+                        if np.isfinite(r["min"]) else ""
+                else:
+                    row[f"{head}: Geo. mean"] = r["geo_mean"]
+                    row[f"{head}: Geo. CV%"] = r["geo_cv"]
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict:
+        return {"parameters": list(self.parameters), "statistics": self.statistics.to_dict(orient="records")}
+
+
+def tabulate_pk_overview(summaries: dict[str, PKSummaryResult], parameters: Sequence[str]) -> PKOverviewResult:
+    """The main PK table from the per-analyte summaries (by cycle and dose group).
+
+    Parameters
+    ----------
+    summaries : dict of str to PKSummaryResult
+        Analyte -> :func:`tabulate_pk_summary` by ``["dose_number", "DOSE_LEVEL", "DOSE_GROUP"]``.
+    parameters : sequence of str
+        PPTESTCD codes to show, in order; those no analyte has are left out.
+
+    Returns
+    -------
+    PKOverviewResult
+        Rows in analyte, cycle and dose-level order.
+    """
+    frames = [r.statistics.assign(analyte=a) for a, r in summaries.items()]
+    st = pd.concat(frames, ignore_index=True)
+    st = st.sort_values(["analyte", "dose_number", "DOSE_LEVEL"], kind="mergesort").reset_index(drop=True)
+    present = [c for c in parameters if c in set(st["PPTESTCD"])]
+    methods = ("Per analyte, cycle and dose group: n patients with a full profile; the geometric mean and geometric "
+               "CV% (100 sqrt(exp(s_log^2) - 1)) of each exposure parameter and the median and range of tmax "
+               "(Kirkwood 1979; PKNCA summary conventions). A geometric statistic is blank when a value is <= 0.")
+    return PKOverviewResult(statistics=st, parameters=tuple(present), methods=methods)

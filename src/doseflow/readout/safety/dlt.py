@@ -37,7 +37,7 @@ Clopper CJ, Pearson ES. Biometrika 1934;26:404-13.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -126,6 +126,9 @@ class DLTResult(AnalysisResult):
         The MTD statement, one sentence.
     alpha : float
         1 - confidence level of the DLT-rate interval.
+    subjects : pandas.DataFrame
+        One row per treated patient: USUBJID, ``dose_group``, ``level``, ``evaluable``
+        (bool), ``dlt`` (bool; None when DLTs are not recorded) and ``events`` (its DLTs).
     """
 
     levels: pd.DataFrame
@@ -137,6 +140,7 @@ class DLTResult(AnalysisResult):
     title: str
     methods: str
     notes: tuple[str, ...] = ()
+    subjects: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def table(self) -> pd.DataFrame:
         """Dose level, dose, treated, DLT-evaluable, patients with DLT, DLT rate (exact CI), DLTs."""
@@ -302,6 +306,7 @@ def tabulate_dlt(
     recorded = flags is not None
     dlt_subjects: pd.Series = pd.Series(dtype=object)
     events = pd.Series("", index=groups, dtype=object)
+    subject_events = pd.Series(dtype=object)
     if recorded:
         flagged = ev[flags.to_numpy() & ev["USUBJID"].astype(str).isin(keyed.index).to_numpy()].copy()
         start = keyed["TRTSDT"].reindex(flagged["USUBJID"].astype(str)).dt.normalize().to_numpy()
@@ -320,6 +325,8 @@ def tabulate_dlt(
             "AETERM", pd.Series("DLT", index=flagged.index))
         flagged["label"] = [f"{t} (grade {int(float(g))})" if pd.notna(g) else str(t) for t, g in zip(term, grade)]
         dlt_subjects = flagged.groupby("GROUP")["USUBJID"].agg(lambda s: set(s.astype(str)))
+        subject_events = flagged.groupby(flagged["USUBJID"].astype(str))["label"].agg(
+            lambda s: "; ".join(sorted(set(s))))
         events = flagged.groupby("GROUP")["label"].agg(lambda s: "; ".join(sorted(set(s)))).reindex(groups).fillna("")
 
     # DLT-evaluable patients
@@ -389,8 +396,13 @@ def tabulate_dlt(
                "the rule the design applies (doseflow.designs.ThreePlusThree.select_mtd on the DLT-evaluable patients "
                "and DLTs of each dose level): a level with 2 or more patients with DLT exceeds the MTD; the MTD is the "
                "highest level below it with at most 1 DLT in at least 6 patients.")
+    subjects = pd.DataFrame({
+        "USUBJID": keyed.index, "dose_group": group_labels(keyed, "DOSE_GROUP").to_numpy(),
+        "level": keyed["DOSE_LEVEL"].to_numpy(), "evaluable": is_eval.reindex(keyed.index).to_numpy(dtype=bool),
+        "dlt": [i in had_dlt for i in keyed.index] if recorded else [None] * len(keyed),
+        "events": subject_events.reindex(keyed.index).fillna("").to_numpy()})
     return DLTResult(levels=levels[["level", "dose_group", "n_treated", "n", "n_dlt", "rate", "ci_low", "ci_high",
                                     "events"]], recorded=recorded, mtd_level=mtd, selection=selection,
-                     statement=statement, alpha=alpha,
+                     statement=statement, alpha=alpha, subjects=subjects,
                      title=f"Dose-limiting toxicities by dose level (DLT window {window_days} days)", methods=methods,
                      notes=tuple(notes))

@@ -410,7 +410,11 @@ def select_emergent_events(ae, adsl, *, by, window_days, missing_start, related_
 
 def describe_ae_methods(event_label: str, window_days: int, missing_start: str, related_values, missing_relationship,
              grade_label: str, min_pct, grade_min) -> str:
-    """The methods paragraph of an AE table: each rule with its source."""
+    """The methods paragraph of an AE table: each rule with its source.
+
+    The TEAE rules come first and the TRAE, grade and threshold rules are appended, so that a
+    report stating the paragraphs of several AE tables can state the shared part once.
+    """
     text = (
         f"Treatment-emergent adverse events (TEAEs) are AEs starting on or after the first dose and up to "
         f"{window_days} days after the last dose (admiral derive_var_trtemfl; ICH E3 section 12.2); a partial "
@@ -418,15 +422,15 @@ def describe_ae_methods(event_label: str, window_days: int, missing_start: str, 
         "(admiral derive_vars_dt with min_dates); an AE without a start date is counted as "
         f"{'emergent' if missing_start == 'emergent' else 'not emergent'}."
     )
-    if event_label == "TRAE":
-        text += (f" Treatment-related AEs (TRAEs) are TEAEs with AEREL in {', '.join(sorted(set(related_values)))}; "
-                 f"a missing AEREL counts as {'related' if missing_relationship == 'related' else 'not related'} "
-                 "(conservative convention, ICH E2A).")
     text += (" Grade: CTCAE v5.0 grade (AETOXGR) where recorded, else AESEV severity as an ordinal stand-in "
              f"(mild 1, moderate 2, severe 3); the column '{grade_label}' is labelled accordingly. Each subject "
              "is counted once per system organ class and preferred term, at the worst grade. Denominators are the "
              "safety population (at least one dose) of each group. Rows are sorted by the overall number of "
              "subjects, descending, then alphabetically.")
+    if event_label == "TRAE":
+        text += (f" Treatment-related AEs (TRAEs) are TEAEs with AEREL in {', '.join(sorted(set(related_values)))}; "
+                 f"a missing AEREL counts as {'related' if missing_relationship == 'related' else 'not related'} "
+                 "(conservative convention, ICH E2A).")
     if grade_min is not None:
         text += f" Only events of grade >= {grade_min} are tabulated."
     if min_pct is not None:

@@ -36,6 +36,11 @@ from doseflow.readout.safety.flags import (
 
 __all__ = ["AEIncidenceResult", "tabulate_ae_incidence"]
 
+#: Bar colours: grade >= 3 (dark) and grade 1-2 (light), a colour-blind-safe pair (Okabe-Ito
+#: vermilion and the light blue of ColorBrewer RdBu).
+_GRADE3_COLOUR = "#b2182b"
+_ANY_GRADE_COLOUR = "#92c5de"
+
 
 def _subjects_by_group(ev: pd.DataFrame, keys: list[str], groups: pd.Index, pool: str,
                        pooled: list[str]) -> pd.DataFrame:
@@ -81,6 +86,10 @@ class AEIncidenceResult(AnalysisResult):
     grade_label : str
         Heading of the high-grade column: "Grade >= 3", or "Severe (AESEV severity, not
         CTCAE grade)" when only AESEV was recorded.
+    grade_min : int or None
+        Only events of grade >= this were tabulated (None: every grade).
+    min_pct : float or None
+        Rows kept: pooled incidence strictly above this percentage (None: every row).
     """
 
     counts: pd.DataFrame
@@ -91,6 +100,8 @@ class AEIncidenceResult(AnalysisResult):
     title: str
     methods: str
     notes: tuple[str, ...] = ()
+    grade_min: int | None = None
+    min_pct: float | None = None
 
     def table(self) -> pd.DataFrame:
         """Rows "Any <event>", SOCs and terms; per group "n (%)" any grade and high grade."""
@@ -124,21 +135,48 @@ class AEIncidenceResult(AnalysisResult):
         }
 
     def figure(self, max_terms: int = 20):
-        """Horizontal bars of the pooled incidence by preferred term, high grade stacked on the rest."""
+        """Horizontal bars of the pooled incidence by preferred term (the ``max_terms`` most frequent).
+
+        Every bar is labelled with its count and percentage; the x-axis leaves room for the
+        labels. When every grade is tabulated, the part of each bar that is grade >= 3 is
+        drawn dark and the legend sits below the axes; a grade >= 3 table draws one colour
+        and needs no legend. None when no term was tabulated.
+        """
         c = self.counts
-        terms = c[(c["group"] == self.pooled) & (c["row"] == "term")].drop_duplicates("term").head(max_terms)
-        fig = Figure(figsize=(7.0, 0.35 * max(len(terms), 1) + 1.5))
+        terms = c[(c["group"] == self.pooled) & (c["row"] == "term")].drop_duplicates("term")
+        if terms.empty:
+            return None
+        terms = terms.sort_values("n", ascending=False, kind="stable")
+        shown = terms.head(max_terms)
+        n_pop = int(self.population[self.pooled])
+        high_only = self.grade_min is not None and self.grade_min >= 3
+        ctcae = self.grade_label == "Grade >= 3"
+        fig = Figure(figsize=(7.5, 0.32 * len(shown) + (1.9 if high_only else 2.4)), layout="constrained")
         ax = fig.subplots()
-        y = np.arange(len(terms))[::-1]
-        high = terms["pct_grade3"].to_numpy()
-        low = terms["pct"].to_numpy() - high
-        ax.barh(y, high, color="#b2182b", label=self.grade_label)
-        ax.barh(y, low, left=high, color="#92c5de", label="Lower grade")
-        ax.set_yticks(y, terms["term"].tolist())
-        ax.set_xlabel(f"Subjects with the event, % of N={int(self.population[self.pooled])}")
-        ax.set_title(f"{self.event_label} incidence by preferred term ({self.pooled.lower()})")
-        ax.legend(loc="lower right", frameon=False)
-        fig.tight_layout()
+        y = np.arange(len(shown))[::-1]
+        pct = shown["pct"].to_numpy()
+        if high_only:
+            ax.barh(y, pct, color=_GRADE3_COLOUR, height=0.7)
+        else:
+            high = shown["pct_grade3"].to_numpy()
+            ax.barh(y, high, color=_GRADE3_COLOUR, height=0.7, label=self.grade_label)
+            ax.barh(y, pct - high, left=high, color=_ANY_GRADE_COLOUR, height=0.7,
+                    label="Grade 1-2" if ctcae else "Mild or moderate")
+            ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.14 if len(shown) > 3 else -0.3), ncols=2,
+                      frameon=False, fontsize=9)
+        right = min(100.0, max(pct.max(), 1.0) * 1.25 + 6)
+        for yi, n, v in zip(y, shown["n"], pct):
+            ax.text(v + 0.01 * right, yi, f"{int(n)} ({v:.1f}%)", va="center", fontsize=8)
+        ax.set_xlim(0, right)
+        ax.set_ylim(-0.6, len(shown) - 0.4)
+        ax.set_yticks(y, [str(t) for t in shown["term"]], fontsize=9)
+        ax.set_xlabel(f"Patients with the event (% of {self.pooled.lower()}, N = {n_pop})")
+        what = f"{'Grade >= 3' if ctcae else 'Severe'} {self.event_label}s" if high_only else f"{self.event_label}s"
+        if self.min_pct is not None:
+            what += f" in more than {self.min_pct:g}% of patients"
+        more = f"; the {len(shown)} most frequent of {len(terms)} terms" if len(terms) > len(shown) else ""
+        ax.set_title(f"{what} by preferred term{more}", fontsize=10, loc="left")
+        ax.spines[["top", "right"]].set_visible(False)
         return fig
 
 
@@ -281,4 +319,5 @@ def tabulate_ae_incidence(
     methods = describe_ae_methods(event_label, window_days, missing_start, related_values, missing_relationship,
                        grade_label, min_pct, grade_min)
     return AEIncidenceResult(counts=counts, population=population, event_label=event_label,
-                             grade_label=grade_label, pooled=pool, title=title, methods=methods, notes=tuple(notes))
+                             grade_label=grade_label, pooled=pool, title=title, methods=methods, notes=tuple(notes),
+                             grade_min=grade_min, min_pct=min_pct)
