@@ -26,10 +26,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
+from timing import machine
 
-from engine import machine  # noqa: E402  (the machine line of benchmarks/engine.py)
+ROOT = Path(__file__).resolve().parents[1]
 
 S1 = (0.05, 0.15, 0.30, 0.45, 0.60, 0.70)
 SKELETON = (0.05, 0.10, 0.20, 0.30, 0.45, 0.60)
