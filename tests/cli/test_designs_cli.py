@@ -110,8 +110,8 @@ def test_three_plus_three_mtd_found(capsys):
          "error: --phi1: must be an option of design '3+3'; got 0.2. 3+3 takes: --start-dose, --variant; and the "
          "wrapper flags listed by `doseflow designs`."),
         (["boundaries", "rolling6"],
-         "error: DESIGN: must be a design with a count-based decision table (3+3, boin, i3+3, keyboard, mtpi2); "
-         "got 'rolling6'."),
+         "error: DESIGN: must be a design with a count-based decision table (3+3, boin, i3+3, keyboard, mtpi2, "
+         "tite-boin); got 'rolling6'."),
     ],
     ids=["dlt>n", "negative", "lengths", "target-range", "target-text", "design", "current", "option", "table"],
 )

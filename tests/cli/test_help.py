@@ -73,12 +73,12 @@ def test_design_argument_lists_the_designs(capsys, monkeypatch, command):
 
 def test_boundaries_lists_the_designs_with_a_table(capsys, monkeypatch):
     text = " ".join(help_of(capsys, monkeypatch, ["boundaries"], columns=200).split())
-    assert "The design: 3+3, boin, i3+3, keyboard, mtpi2 (see" in text
+    assert "The design: 3+3, boin, i3+3, keyboard, mtpi2, tite-boin (see" in text
 
 
 def test_pending_is_documented_for_every_design(capsys, monkeypatch):
     text = " ".join(help_of(capsys, monkeypatch, ["next"], columns=200).split()).replace("│ ", "")
-    assert "every design reads it: interval designs (boin, keyboard, mtpi2, i3+3) and 3+3" in text
+    assert "every design reads it: interval designs (boin, keyboard, mtpi2, i3+3) decide from the evaluated patients" in text
 
 
 def flat(text: str) -> str:

@@ -12,7 +12,8 @@ EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "docs" / "examples").gl
 
 def test_examples_exist():
     assert [p.name for p in EXAMPLES] == [
-        "designs_quickstart.py", "insilico_virtual_trial.py", "readout_pharmaverse.py", "simulation_compare.py"]
+        "designs_quickstart.py", "insilico_virtual_trial.py", "model_based_designs.py", "readout_pharmaverse.py",
+        "simulation_compare.py"]
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)

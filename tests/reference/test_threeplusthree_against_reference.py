@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from doseflow.designs.rule_based.threeplusthree import ThreePlusThree, compute_escalation_probability
+from doseflow.designs.rule_based import ThreePlusThree, compute_escalation_probability
 from doseflow.simulate import simulate
 
 ESCALATION = [

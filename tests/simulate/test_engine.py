@@ -23,11 +23,16 @@ from doseflow.designs import (
     NoEscalationAfterDLT,
     NoSkipping,
     RollingSix,
+    StartUp,
     StopAtNAtDose,
     StopAtSampleSize,
     StopWhenTooToxic,
     ThreePlusThree,
 )
+from doseflow.designs.interval import TITEBOIN
+from doseflow.designs.model_based.blrm import BLRM
+from doseflow.designs.model_based.crm import CRM
+from doseflow.designs.model_based.tite_crm import TITECRM
 from doseflow.errors import ConfigError
 from doseflow.simulate import PatientSample, Scenario, draw_patients, run_trials, simulate
 from doseflow.simulate.graph import build_state_graph, walk_state_graph
@@ -50,7 +55,19 @@ DESIGNS = {
     "3+3-expansion": Expansion(ThreePlusThree(), n=6, levels=2),
     "rolling6": RollingSix(),
     "accelerated-rolling6-expansion": Expansion(AcceleratedTitration(RollingSix()), n=5, levels=2),
+    "crm-no-skip": StopAtSampleSize(NoSkipping(CRM(target=0.25, skeleton=(0.05, 0.12, 0.25, 0.40, 0.55))), max_n=18),
+    "crm-logistic-start-up-too-toxic": StopWhenTooToxic(StopAtSampleSize(StartUp(CRM(target=0.3, model="logistic")),
+                                                                         max_n=18)),
+    "tite-crm": StopAtSampleSize(NoSkipping(TITECRM(target=0.25, skeleton=(0.05, 0.12, 0.25, 0.40, 0.55))), max_n=18),
+    "tite-crm-adaptive-start-up": StopAtSampleSize(StartUp(TITECRM(target=0.3, weights="adaptive", cohort_size=2),
+                                                           cohort_size=1), max_n=15),
+    "tite-boin": StopAtSampleSize(TITEBOIN(target=0.3), max_n=18),
+    "tite-boin-singles-no-suspension": StopAtSampleSize(TITEBOIN(target=0.25, cohort_size=1, max_pending_fraction=1.0),
+                                                         max_n=15),
 }
+#: Designs whose reference (scalar decide with credible intervals, a 2-D integral each) is slow:
+#: checked on fewer trials, with outcomes known at once.
+SLOW = {"blrm": StopAtSampleSize(BLRM(doses=(1, 2, 4, 8, 16)), max_n=15)}
 UNTIMED = [n for n, d in DESIGNS.items() if not d.needs_calendar]
 GRAPH = [n for n in UNTIMED if DESIGNS[n].state_kind != "patients"]
 
@@ -82,15 +99,26 @@ def test_engine_equals_reference_in_calendar_time(name, dlt_time):
     _same(DESIGNS[name], scenario, 80, seed=11)
 
 
-@pytest.mark.parametrize("name", ["rolling6", "boin-24", "accelerated-3+3"])
+@pytest.mark.parametrize("name", list(SLOW))
+def test_engine_equals_reference_for_slow_designs(name):
+    _same(SLOW[name], Scenario(TRUTH), 30, seed=7)
+
+
+#: Time-to-event designs with the 7-day window of the short-window scenario.
+SHORT_WINDOW = {"tite-crm-7": StopAtSampleSize(TITECRM(target=0.25, window=7.0), max_n=15),
+                "tite-boin-7": StopAtSampleSize(TITEBOIN(target=0.3, window=7.0), max_n=15)}
+
+
+@pytest.mark.parametrize("name", ["rolling6", "boin-24", "accelerated-3+3", *SHORT_WINDOW])
 def test_engine_equals_reference_with_uniform_arrivals_and_a_short_window(name):
-    _same(DESIGNS[name], Scenario(TRUTH, dlt_window=7, arrivals_per_month=2, arrival="uniform"), 60, seed=3)
+    design = {**DESIGNS, **SHORT_WINDOW}[name]
+    _same(design, Scenario(TRUTH, dlt_window=7, arrivals_per_month=2, arrival="uniform"), 60, seed=3)
 
 
-@pytest.mark.parametrize("name", GRAPH)
+@pytest.mark.parametrize("name", GRAPH + list(SLOW))
 def test_graph_walk_equals_engine(name):
     """Designs that decide from counts (or grade counts) walk their state graph: same trials."""
-    design = DESIGNS[name]
+    design = {**DESIGNS, **SLOW}[name]
     capacity = design.max_sample_size(5)
     patients = draw_patients(Scenario(TRUTH, grade2=GRADE2), 3000, capacity, np.random.default_rng(5))
     walk = walk_state_graph(build_state_graph(design, 5, capacity), patients)
@@ -122,11 +150,11 @@ def _engine_oc(design, scenario, trials, seed):
                                                  runs.rules, target=design.target, seed=seed, chunk_size=trials)
 
 
-@pytest.mark.parametrize("name", GRAPH)
+@pytest.mark.parametrize("name", GRAPH + list(SLOW))
 def test_monte_carlo_converges_to_exact(name):
     """The general engine (not the graph walk) within 4 Monte Carlo SE of exact enumeration:
     selection % of every level and of none, mean patients per level, mean sample size."""
-    design = DESIGNS[name]
+    design = {**DESIGNS, **SLOW}[name]
     scenario = Scenario(TRUTH, grade2=GRADE2)
     exact = simulate(design, scenario, exact=True)
     mc = _engine_oc(design, scenario, 20_000, seed=13)

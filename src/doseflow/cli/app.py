@@ -63,11 +63,12 @@ def _register() -> None:
         paths_cmd,
         serve_cmd,
         simulate_cmd,
+        skeleton_cmd,
         users_cmd,
     )
 
-    for module in (designs_cmd, simulate_cmd, compare_cmd, paths_cmd, insilico_cmd, analyze_cmd, demo_cmd, serve_cmd,
-                   db_cmd, audit_cmd, users_cmd):
+    for module in (designs_cmd, skeleton_cmd, simulate_cmd, compare_cmd, paths_cmd, insilico_cmd, analyze_cmd, demo_cmd,
+                   serve_cmd, db_cmd, audit_cmd, users_cmd):
         app.add_typer(module.commands)
 
 

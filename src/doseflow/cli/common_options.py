@@ -100,21 +100,26 @@ def parse_number(text: Any, where: str, minimum: float | None = None, maximum: f
     return value
 
 
-def whole_number_option(default: int | None, flag: str, help: str, *, minimum: int | None = None,
+def _typer_default(default: Any, shown: str) -> Any:
+    """What ``typer.Option`` takes as default: ``...`` (required), None, or the default as text."""
+    return default if default is None or default is ... else shown
+
+
+def whole_number_option(default: Any, flag: str, help: str, *, minimum: int | None = None,
                         maximum: int | None = None, **kwargs: Any) -> Any:
-    """A ``typer.Option`` for a whole number: its bounds in the help, checked with a clear error."""
+    """A ``typer.Option`` for a whole number (default ``...`` if required): bounds in the help, a clear error."""
     bounds = describe_range("a whole number", minimum, maximum)
 
     def convert(value: Any) -> int | None:
         return None if value is None else parse_whole_number(value, flag, minimum, maximum)
 
-    return typer.Option(None if default is None else str(default), flag, metavar="INTEGER", callback=convert,
-                        help=escape(f"{help}; {bounds}."), show_default=default is not None, **kwargs)
+    return typer.Option(_typer_default(default, str(default)), flag, metavar="INTEGER", callback=convert,
+                        help=escape(f"{help}; {bounds}."), show_default=default not in (None, ...), **kwargs)
 
 
-def number_option(default: float | None, flag: str, help: str, *, minimum: float | None = None,
+def number_option(default: Any, flag: str, help: str, *, minimum: float | None = None,
                   maximum: float | None = None, exclusive_minimum: bool = False, **kwargs: Any) -> Any:
-    """A ``typer.Option`` for a finite number: its bounds in the help, checked with a clear error."""
+    """A ``typer.Option`` for a finite number (default ``...`` if required): bounds in the help, a clear error."""
     bounds = describe_range("a number", minimum, maximum, exclusive_minimum=exclusive_minimum)
 
     def convert(value: Any) -> float | None:
@@ -122,8 +127,9 @@ def number_option(default: float | None, flag: str, help: str, *, minimum: float
             return None
         return parse_number(value, flag, minimum, maximum, exclusive_minimum=exclusive_minimum)
 
-    return typer.Option(None if default is None else f"{default:g}", flag, metavar="NUMBER", callback=convert,
-                        help=escape(f"{help}; {bounds}."), show_default=default is not None, **kwargs)
+    return typer.Option(_typer_default(default, f"{default:g}" if default not in (None, ...) else ""), flag,
+                        metavar="NUMBER", callback=convert, help=escape(f"{help}; {bounds}."),
+                        show_default=default not in (None, ...), **kwargs)
 
 
 def json_option(help: str = "Print machine-readable JSON (strict JSON; see the command's description).") -> Any:

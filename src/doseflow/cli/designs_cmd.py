@@ -28,7 +28,7 @@ from doseflow.core import DosePlan, TrialState
 from doseflow.designs.registry import cli_options, design_classes, design_from_options, options_of, wrapper_classes
 from doseflow.errors import InputError
 
-__all__ = ["parse_counts", "state_from_counts", "MAX_LEVELS", "MAX_TRIAL_PATIENTS"]
+__all__ = ["parse_counts", "parse_level_days", "state_from_counts", "MAX_LEVELS", "MAX_TRIAL_PATIENTS"]
 
 #: The commands of this module, added to the application by :mod:`doseflow.cli.app`.
 commands = typer.Typer()
@@ -52,9 +52,69 @@ def parse_counts(text: str, option: str) -> list[int]:
             for i, item in enumerate(items, start=1)]
 
 
+def parse_level_days(text: str, option: str, n_levels: int) -> dict[int, list[float]]:
+    """Parse ``"1:10,20;2:5"`` (per 1-based level, days of each patient) into {0-based level: days}.
+
+    Days are numbers >= 0 (at most 3650); a level may appear once. Errors name the option
+    and the item.
+
+    Examples
+    --------
+    >>> parse_level_days("1:10,20;3:5.5", "--followup", 4)
+    {0: [10.0, 20.0], 2: [5.5]}
+    """
+    out: dict[int, list[float]] = {}
+    for item in (t.strip() for t in str(text).split(";")):
+        if not item:
+            continue
+        level_text, sep, days_text = item.partition(":")
+        try:
+            level = int(level_text)
+        except ValueError:
+            level = 0
+        if not sep or not 1 <= level <= n_levels:
+            raise InputError(f"{option} item {item!r}", f"LEVEL:DAYS,DAYS with a level from 1 to {n_levels}", item,
+                             "E.g. 1:10,20;2:5 (two patients at level 1 followed 10 and 20 days, one at level 2).")
+        if level - 1 in out:
+            raise InputError(f"{option} level {level}", "given once", item)
+        days = []
+        for day_text in days_text.split(","):
+            try:
+                day = float(day_text)
+            except ValueError:
+                raise InputError(f"{option} level {level}", "numbers of days", day_text.strip()) from None
+            if not 0.0 <= day <= 3650.0:
+                raise InputError(f"{option} level {level}", "a number of days from 0 to 3650", day_text.strip())
+            days.append(day)
+        out[level - 1] = days
+    return out
+
+
+def _with_days(state: TrialState, followup: dict[int, list[float]], dlt_days: dict[int, list[float]]) -> TrialState:
+    """The records of ``state`` with the follow-up of pending patients and the days of DLTs, level by level."""
+    seen: dict[tuple[int, bool | None], int] = {}
+    records = []
+    for r in state.records:
+        key = (r.dose_level - 1, r.dlt)
+        j = seen.get(key, 0)
+        seen[key] = j + 1
+        if r.dlt is None and key[0] in followup:
+            r = r.with_outcome(None, followup_day=followup[key[0]][j])
+        elif r.dlt is True and key[0] in dlt_days:
+            r = r.with_outcome(True, dlt_day=dlt_days[key[0]][j])
+        records.append(r)
+    return TrialState(state.plan, tuple(records), state.current)
+
+
 def state_from_counts(n: str, dlt: str, current: Optional[int], pending: Optional[str] = None,
-                      grade2: Optional[str] = None) -> TrialState:
-    """The trial state typed on the command line (per-level counts), every count checked."""
+                      grade2: Optional[str] = None, followup: Optional[str] = None,
+                      dlt_days: Optional[str] = None) -> TrialState:
+    """The trial state typed on the command line (per-level counts), every count checked.
+
+    ``followup`` gives the days of DLT-window follow-up of each pending patient and
+    ``dlt_days`` the day of each DLT after enrolment, per level (:func:`parse_level_days`);
+    without ``pending`` the pending patients are those of ``followup``.
+    """
     n_list = parse_counts(n, "--n")
     if sum(n_list) > MAX_TRIAL_PATIENTS:
         raise InputError("--n", f"at most {MAX_TRIAL_PATIENTS:,} patients in all", sum(n_list))
@@ -65,7 +125,9 @@ def state_from_counts(n: str, dlt: str, current: Optional[int], pending: Optiona
         if yi > ni:
             raise InputError(f"--dlt level {i}", f"at most the number of patients at that level ({ni})", yi)
     k = len(n_list)
-    p_list = parse_counts(pending, "--pending") if pending else [0] * k
+    follow = parse_level_days(followup, "--followup", k) if followup else {}
+    days = parse_level_days(dlt_days, "--dlt-days", k) if dlt_days else {}
+    p_list = parse_counts(pending, "--pending") if pending else [len(follow.get(i, [])) for i in range(k)]
     g_list = parse_counts(grade2, "--grade2") if grade2 else None
     for option, seq in (("--pending", p_list), ("--grade2", g_list)):
         if seq is None:
@@ -76,6 +138,12 @@ def state_from_counts(n: str, dlt: str, current: Optional[int], pending: Optiona
             free = n_list[i] - y_list[i] - (p_list[i] if option == "--grade2" else 0)
             if v > free:
                 raise InputError(f"{option} level {i + 1}", f"a whole number from 0 to {free} (patients without a DLT)", v)
+    for option, given, want, noun in (("--followup", follow, p_list, "pending patient (--pending)"),
+                                      ("--dlt-days", days, y_list, "DLT (--dlt)")):
+        for i, values in given.items():
+            if len(values) != want[i]:
+                raise InputError(f"{option} level {i + 1}", f"{want[i]} number(s) of days, one per {noun}",
+                                 len(values))
     if current is not None:
         if not 1 <= current <= k:
             raise InputError("--current", f"a dose level from 1 to {k} (the length of --n)", current)
@@ -83,7 +151,8 @@ def state_from_counts(n: str, dlt: str, current: Optional[int], pending: Optiona
         raise InputError("--current", "the level the last cohort was treated at (1-based)", None)
     if not any(n_list):
         return TrialState(DosePlan.of_size(k))
-    return TrialState.from_counts(k, n_list, y_list, current, pending=p_list, grade2=g_list)
+    state = TrialState.from_counts(k, n_list, y_list, current, pending=p_list, grade2=g_list)
+    return _with_days(state, follow, days) if follow or days else state
 
 
 @commands.command("designs", cls=Command)
@@ -183,12 +252,17 @@ CURRENT = whole_number_option(None, "--current", "Level of the last cohort, 1-ba
                               "treated)", minimum=1, maximum=MAX_LEVELS)
 PENDING = typer.Option(None, "--pending", metavar="COUNTS", show_default=False,
                        help="Patients per level whose DLT window is still open (counted in --n, outcome not known), "
-                       "e.g. 0,0,2; every design reads it: interval designs (boin, keyboard, mtpi2, i3+3) and 3+3 "
-                       "decide from the evaluated patients and wait when none is evaluated at the current level, "
-                       "rolling6 enrols while outcomes are pending.")
+                       "e.g. 0,0,2; every design reads it: interval designs (boin, keyboard, mtpi2, i3+3) decide "
+                       "from the evaluated patients and wait when none is evaluated at the current level, 3+3 waits "
+                       "for complete cohorts, rolling6 and time-to-event designs enrol while outcomes are pending.")
 GRADE2 = typer.Option(None, "--grade2", metavar="COUNTS", show_default=False,
                       help="Patients per level with a related grade >= 2 toxicity and no DLT, e.g. 1,0,0; read only "
                       "by designs that read grades (add --accelerated).")
+FOLLOWUP = typer.Option(None, "--followup", metavar="DAYS", show_default=False,
+                        help="Time-to-event designs: days of DLT-window follow-up of each pending patient, per level, "
+                        "e.g. 1:10,20;2:5 (--pending then follows from it).")
+DLT_DAYS = typer.Option(None, "--dlt-days", metavar="DAYS", show_default=False,
+                        help="Adaptive TITE weights: day of each DLT after enrolment, per level, e.g. 2:7,21.")
 
 
 @commands.command("next", cls=Command)
@@ -200,6 +274,8 @@ def next_command(
     current: Optional[int] = CURRENT,
     pending: Optional[str] = PENDING,
     grade2: Optional[str] = GRADE2,
+    followup: Optional[str] = FOLLOWUP,
+    dlt_days: Optional[str] = DLT_DAYS,
     as_json: bool = json_option(),
     design_options: dict = None,  # type: ignore[assignment]
 ) -> None:
@@ -211,7 +287,14 @@ def next_command(
     if grade2 and d.state_kind != "grades":
         raise InputError("--grade2", f"given only to a design that reads grades (accelerated titration: add "
                          f"--accelerated); {d.name} does not", grade2)
-    decision = d.decide(state_from_counts(n, dlt, current, pending, grade2))
+    timed = [n_ for n_, c in design_classes().items() if c.uses_followup]
+    for option, value in (("--followup", followup), ("--dlt-days", dlt_days)):
+        if value and not d.uses_followup:
+            raise InputError(option, f"given only to a time-to-event design ({', '.join(timed)})", value)
+    if d.uses_followup and pending and any(parse_counts(pending, "--pending")) and not followup:
+        raise InputError("--followup", "the days of follow-up of every pending patient, per level", None,
+                         f"{d.name} weights pending patients by their follow-up: e.g. --followup 2:10,20.")
+    decision = d.decide(state_from_counts(n, dlt, current, pending, grade2, followup, dlt_days))
     if as_json:
         print_json(decision.to_dict())
         return

@@ -96,6 +96,15 @@ class DesignBase:
     uses_followup: ClassVar[bool] = False
 
     @property
+    def followup_window(self) -> float | None:
+        """The DLT window (days) over which the design weights follow-up; None if it does not.
+
+        Simulations refuse a scenario whose DLT window differs, and the follow-up shares of
+        a batch state are computed over it.
+        """
+        return None
+
+    @property
     def target(self) -> float | None:
         return None
 

@@ -55,7 +55,9 @@ class PatientArrays:
     DLT, -1 = pending or not enrolled; ``grade`` the worst related toxicity grade known
     (0-5); ``followup`` the share of the DLT window completed (1 once the outcome is
     known); ``role`` codes of :data:`ROLE_CODES`; ``cohort`` the 1-based cohort (0: not
-    enrolled).
+    enrolled); ``dlt_share`` the day of the DLT after enrolment as a share of the DLT
+    window for a patient whose DLT is known with its day (the TITE-CRM's adaptive weights
+    read the times to DLT; Cheung and Chappell 2000, sect. 2), 0 otherwise.
     """
 
     level: np.ndarray
@@ -64,10 +66,11 @@ class PatientArrays:
     followup: np.ndarray
     role: np.ndarray
     cohort: np.ndarray
+    dlt_share: np.ndarray
 
     def take(self, rows: np.ndarray) -> "PatientArrays":
         return PatientArrays(*(getattr(self, f)[rows] for f in ("level", "outcome", "grade", "followup", "role",
-                                                                 "cohort")))
+                                                                 "cohort", "dlt_share")))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -196,8 +199,9 @@ def batch_from_states(states: Sequence[TrialState], *, window_days: float | None
                       patients: bool = True) -> BatchState:
     """Stack scalar trial states into a batch (the conformance suite uses it).
 
-    ``window_days`` turns each pending patient's ``followup_day`` into a share of the
-    window; without it a pending patient's follow-up share is 0.
+    ``window_days`` turns each pending patient's ``followup_day``, and each DLT's
+    ``dlt_day``, into a share of the window; without it a pending patient's follow-up
+    share is 0, and so is every DLT's share.
     """
     k = states[0].n_levels
     t = len(states)
@@ -212,6 +216,7 @@ def batch_from_states(states: Sequence[TrialState], *, window_days: float | None
     fup = np.ones((t, width))
     role = np.zeros((t, width), dtype=np.int8)
     cohort = np.zeros((t, width), dtype=np.int64)
+    dlt_share = np.zeros((t, width))
     fsum = np.zeros((t, k))
     for i, s in enumerate(states):
         for j, r in enumerate(s.records):
@@ -220,13 +225,15 @@ def batch_from_states(states: Sequence[TrialState], *, window_days: float | None
             grade[i, j] = r.worst_grade if r.worst_grade is not None else (3 if r.dlt else 0)
             role[i, j] = ROLE_CODES[r.role]
             cohort[i, j] = r.cohort
+            if r.dlt and window_days and r.dlt_day is not None:
+                dlt_share[i, j] = r.dlt_day / window_days
             if r.dlt is None:
                 share = 0.0
                 if window_days and r.followup_day is not None:
                     share = min(r.followup_day / window_days, 1.0)
                 fup[i, j] = share
                 fsum[i, r.dose_level - 1] += share
-    pa = PatientArrays(level, outcome, grade, fup, role, cohort) if patients else None
+    pa = PatientArrays(level, outcome, grade, fup, role, cohort, dlt_share) if patients else None
     return BatchState(n, y, pend, cur, fsum, pa)
 
 

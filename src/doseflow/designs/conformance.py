@@ -55,11 +55,15 @@ def random_trial_states(
     """The states met by ``design`` itself on random trials (every intermediate state).
 
     True DLT probabilities are drawn per trial (increasing in dose); a cohort's outcomes
-    are left pending with probability 0.3 and resolved one by one later, which exercises
-    waits and decisions with pending patients; worst grades are 3 for a DLT, else 0-2.
+    are left pending with probability 0.3 and resolved one by one later, a day apart, which
+    exercises waits and decisions with pending patients; worst grades are 3 for a DLT, else
+    0-2. Every DLT has its day after enrolment (the days elapsed when it is resolved, within
+    the design's DLT window if it has one; day 1 when known at once), for designs that
+    read the times to DLT.
     """
     rng = np.random.default_rng(seed)
     plan = DosePlan.of_size(n_levels)
+    window = getattr(design, "followup_window", None)
     out: list[TrialState] = []
     for _ in range(n_trials):
         truth = np.sort(rng.uniform(0.0, 0.8, size=n_levels))
@@ -75,9 +79,12 @@ def random_trial_states(
                 if not pending:
                     break
                 pid = pending.pop(0)
-                p = truth[state.record(pid).dose_level - 1]
-                dlt = bool(rng.random() < p)
-                state = state.advance(state.day + 1.0).resolve(pid, dlt, worst_grade=3 if dlt else int(rng.integers(0, 3)))
+                record = state.record(pid)
+                dlt = bool(rng.random() < truth[record.dose_level - 1])
+                elapsed = state.day + 1.0 - record.enrolled_day
+                day = (min(elapsed, window) if window else elapsed) if dlt else None
+                state = state.advance(state.day + 1.0).resolve(pid, dlt, dlt_day=day,
+                                                               worst_grade=3 if dlt else int(rng.integers(0, 3)))
                 continue
             leave = d.cohort_kind == "up_to" or rng.random() < 0.3
             cohort = state.n_cohorts + 1
@@ -87,7 +94,8 @@ def random_trial_states(
                 grade = 3 if dlt else int(rng.integers(0, 3))
                 rec = PatientRecord(pid, d.next_dose, None if leave else dlt, cohort=cohort,
                                     enrolled_day=state.day, worst_grade=None if leave else grade, role=d.role,
-                                    followup_day=0.0 if leave else None)
+                                    followup_day=0.0 if leave else None,
+                                    dlt_day=1.0 if dlt and not leave else None)
                 state = state.with_record(rec)
                 if leave:
                     pending.append(pid)
@@ -134,12 +142,13 @@ def check_batch_agreement(design, states: list[TrialState], decisions: list | No
 
     Compares action, next level, cohort size and kind, rule, role and eliminated levels of
     every state, with the per-patient detail given to designs that read it and withheld
-    from those that do not (state kind "counts").
+    from those that do not (state kind "counts"); follow-up as shares of the design's DLT
+    window (``followup_window``) for time-to-event designs.
     """
     if decisions is None:
         decisions = [design.decide(s) for s in states]
     patients = design.state_kind != "counts"
-    batch = batch_from_states(states, patients=patients)
+    batch = batch_from_states(states, patients=patients, window_days=design.followup_window)
     got = design.decide_batch(batch)
     for i, (state, d) in enumerate(zip(states, decisions)):
         want = (ACTION_CODES[d.action], -1 if d.next_dose is None else d.next_dose - 1, int(d.cohort_size or 0),

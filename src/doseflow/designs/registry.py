@@ -58,6 +58,7 @@ _DEFAULT_TARGET = 0.3
 _WRAPPER_FLAGS: dict[str, dict[str, str]] = {
     "accelerated": {"max_single_levels": "--max-single-levels", "trigger_grade": "--trigger-grade",
                     "trigger_count": "--trigger-count"},
+    "start_up": {"cohort_size": "--start-up-cohort-size"},
     "no_skipping": {"when_deescalating": "--no-skipping-down"},
     "no_escalation_after_dlt": {},
     "stop_when_too_toxic": {"level": "--too-toxic-level", "threshold": "--too-toxic-threshold",
@@ -71,6 +72,7 @@ _WRAPPER_FLAGS: dict[str, dict[str, str]] = {
 #: Switches of the wrappers that have no required option.
 _WRAPPER_SWITCHES: dict[str, str] = {
     "accelerated": "--accelerated",
+    "start_up": "--start-up",
     "no_skipping": "--no-skipping",
     "no_escalation_after_dlt": "--no-escalation-after-dlt",
     "stop_when_too_toxic": "--stop-when-too-toxic",

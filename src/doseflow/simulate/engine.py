@@ -30,7 +30,7 @@ from doseflow.designs.batch import ACTION_CODES, KIND_CODES, ROLE_CODES, BatchSt
 from doseflow.errors import ConfigError
 from doseflow.simulate.patients import PatientSample
 
-__all__ = ["TrialRuns", "ENGINE_RULES", "run_trials"]
+__all__ = ["TrialRuns", "ENGINE_RULES", "check_followup_window", "run_trials"]
 
 #: Ends of a trial that the engine (not the design) imposes: the patient capacity of the
 #: arrays was reached with the design still enrolling, or the design waited with no
@@ -89,7 +89,8 @@ class TrialRuns:
 class _Work:
     """The working arrays of the trials still running (rows are compacted away as they end)."""
 
-    FIELDS = ("orig", "n", "y", "pend", "level", "outcome", "grade", "followup", "role", "cohort", "current",
+    FIELDS = ("orig", "n", "y", "pend", "level", "outcome", "grade", "followup", "role", "cohort", "dlt_share",
+              "current",
               "enrolled", "cohorts", "clock", "known_at", "next_known", "first_pending", "enrol_day", "eventual",
               "eventual_grade")
 
@@ -113,8 +114,9 @@ class _Work:
             self.followup = np.ones((t, p))
             self.role = np.zeros((t, p), np.int8)
             self.cohort = np.zeros((t, p), np.int64)
+            self.dlt_share = np.zeros((t, p))
         else:
-            self.outcome = self.grade = self.followup = self.role = self.cohort = None
+            self.outcome = self.grade = self.followup = self.role = self.cohort = self.dlt_share = None
         self.current = np.full(t, -1, np.int64)
         self.enrolled = np.zeros(t, np.int64)
         self.cohorts = np.zeros(t, np.int64)
@@ -148,8 +150,31 @@ class _Work:
             np.add.at(fsum, (rows, self.level[rows, cols]), self.followup[rows, cols])
         pa = None
         if self.per_patient:
-            pa = PatientArrays(self.level, self.outcome, self.grade, self.followup, self.role, self.cohort)
+            pa = PatientArrays(self.level, self.outcome, self.grade, self.followup, self.role, self.cohort,
+                               self.dlt_share)
         return BatchState(self.n, self.y, self.pend, self.current, fsum, pa)
+
+
+def check_followup_window(design, window: float) -> None:
+    """Refuse a scenario whose DLT window differs from the one a time-to-event design weights over.
+
+    A design that weights pending patients by their follow-up (``uses_followup``) has its
+    own DLT window (``followup_window``): the scenario's must be the same, or the weights
+    would be computed over one window and the outcomes known after another.
+
+    Raises
+    ------
+    ConfigError
+        Naming both windows and how to make them agree.
+    """
+    own = getattr(design, "followup_window", None)
+    if getattr(design, "uses_followup", False) and own is not None and not np.isclose(own, window, rtol=1e-12,
+                                                                                        atol=0.0):
+        raise ConfigError(
+            "scenario dlt_window", f"the DLT window of {getattr(design, 'innermost', design).name} ({own:g} days)",
+            window,
+            f"Give the scenario --dlt-window {own:g}, or the design --window {window:g}.",
+        )
 
 
 def run_trials(design, patients: PatientSample, n_levels: int, *, keep_patients: bool = False,
@@ -187,6 +212,8 @@ def run_trials(design, patients: PatientSample, n_levels: int, *, keep_patients:
     capacity_code, stalled_code = len(design.rules), len(design.rules) + 1
     window = patients.window
     uses_followup = bool(getattr(design, "uses_followup", False)) and timed
+    if timed:
+        check_followup_window(design, window)
     per_patient = keep_patients or design.state_kind != "counts" or uses_followup
     w = _Work(t, k, p, timed, per_patient)
     out_n = np.zeros((t, k), np.int64)
@@ -309,6 +336,9 @@ def _enrol(w: _Work, rows: np.ndarray, size: np.ndarray, level: np.ndarray, role
             w.eventual_grade.reshape(-1)[flat] = pick(grade)
         known = day + np.where(dlt, np.take(patients.dlt_day, src), patients.window)
         if wait_all:
+            if w.per_patient:  # the DLTs are known with their day (see _resolve)
+                share = np.where(dlt, np.take(patients.dlt_day, src) / patients.window, 0.0)
+                w.dlt_share.reshape(-1)[flat] = pick(share)
             w.clock[rows] = np.where(valid, known, -np.inf).max(axis=1)
             w.first_pending[rows] = w.enrolled[rows] + size
         else:
@@ -329,16 +359,22 @@ def _cohort_step(w: _Work, d, size: np.ndarray, go: np.ndarray, patients: Patien
         _enrol(w, rows, size[rows], d.next_index[rows], role, patients, None)
 
 
-def _resolve(w: _Work, rows: np.ndarray) -> None:
-    """Make known every outcome of ``rows`` due by their clock."""
+def _resolve(w: _Work, rows: np.ndarray, patients: PatientSample) -> None:
+    """Make known every outcome of ``rows`` due by their clock.
+
+    A DLT becomes known with its day (``patients.dlt_day``, days after enrolment), kept as
+    a share of the window in ``dlt_share``.
+    """
     first = w.first_pending[rows]
     width = int((w.enrolled[rows] - first).max(initial=0))
     if width == 0:
         return
     n_places = w.known_at.shape[1]
-    cols = np.minimum(first[:, None] + np.arange(width), n_places - 1)
+    places = first[:, None] + np.arange(width)
+    cols = np.minimum(places, n_places - 1)
     flat = rows[:, None] * n_places + cols  # flat indices into the (trials, places) arrays
-    window = np.take(w.known_at, flat)
+    # places past the last one are clipped onto it: they must not make its outcome known twice
+    window = np.where(places < n_places, np.take(w.known_at, flat), np.inf)
     due = window <= w.clock[rows, None]
     r, j = np.nonzero(due)
     if not r.size:
@@ -360,6 +396,8 @@ def _resolve(w: _Work, rows: np.ndarray) -> None:
         w.outcome.reshape(-1)[f] = dlt
         w.grade.reshape(-1)[f] = np.take(w.eventual_grade, f)
         w.followup.reshape(-1)[f] = 1.0
+        day = np.take(patients.dlt_day, w.orig[rows[r]] * patients.shape[1] + f % n_places)
+        w.dlt_share.reshape(-1)[f] = np.where(dlt, day / patients.window, 0.0)
     cell = rows[r] * w.n.shape[1] + np.take(w.level, f)  # flat (trial, level) of each outcome
     if (np.diff(r) != 0).all():  # one outcome per trial, so one per cell (nonzero is row-major)
         w.pend.reshape(-1)[cell] -= 1
@@ -395,8 +433,8 @@ def _calendar_step(w: _Work, d, size: np.ndarray, go: np.ndarray, next_known: np
         # the cohort's outcomes are all pending here, so their times are finite
         known = np.where(places < sz[:, None], w.known_at[ex[:, None], idx], -np.inf)
         w.clock[ex] = np.maximum(w.clock[ex], known.max(axis=1))
-        _resolve(w, ex)
+        _resolve(w, ex, patients)
     rows = np.flatnonzero(resolve)
     if rows.size:
         w.clock[rows] = np.maximum(w.clock[rows], next_known[rows])
-        _resolve(w, rows)
+        _resolve(w, rows, patients)

@@ -107,7 +107,7 @@ def canonical_patients(n: np.ndarray, y: np.ndarray, g2: np.ndarray) -> PatientA
     outcome = np.where(used, is_dlt.astype(np.int8), -1).astype(np.int8)
     grade = np.where(is_dlt, 3, np.where(is_g2, 2, 0)).astype(np.int8)
     return PatientArrays(level, outcome, grade, np.ones((s, width)), np.zeros((s, width), np.int8),
-                         np.where(used, lv + 1, 0))
+                         np.where(used, lv + 1, 0), np.zeros((s, width)))
 
 
 def _batch(n, y, g2, cur, grades: bool) -> BatchState:

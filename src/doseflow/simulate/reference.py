@@ -42,7 +42,7 @@ def run_trial_reference(design, patients: PatientSample, row: int, n_levels: int
     state = TrialState(plan, day=0.0 if timed else None)
     clock = 0.0
     known_at: dict[str, float] = {}
-    eventual: dict[str, tuple[bool, int]] = {}
+    eventual: dict[str, tuple[bool, int, float]] = {}
     enrolled = 0
     rule = ""
     while True:
@@ -73,7 +73,7 @@ def run_trial_reference(design, patients: PatientSample, row: int, n_levels: int
                 if timed:
                     clock = max(clock, float(patients.arrival[row, idx]))
                     known_at[pid] = clock + (float(patients.dlt_day[row, idx]) if dlt else patients.window)
-                    eventual[pid] = (dlt, grade)
+                    eventual[pid] = (dlt, grade, float(patients.dlt_day[row, idx]))
                     record = PatientRecord(pid, d.next_dose, None, cohort=cohort, enrolled_day=clock,
                                            followup_day=0.0, role=d.role)
                 else:
@@ -96,10 +96,10 @@ def run_trial_reference(design, patients: PatientSample, row: int, n_levels: int
                           clock if timed else math.nan, state)
 
 
-def _resolve_due(state: TrialState, known_at: dict[str, float], eventual: dict[str, tuple[bool, int]],
+def _resolve_due(state: TrialState, known_at: dict[str, float], eventual: dict[str, tuple[bool, int, float]],
                  clock: float) -> TrialState:
     for pid, when in known_at.items():
         if when <= clock and state.record(pid).pending:
-            dlt, grade = eventual[pid]
-            state = state.resolve(pid, dlt, worst_grade=grade)
+            dlt, grade, day = eventual[pid]
+            state = state.resolve(pid, dlt, dlt_day=day if dlt else None, worst_grade=grade)
     return state

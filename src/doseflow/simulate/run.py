@@ -20,7 +20,7 @@ from doseflow.checks import check_int
 from doseflow.designs.wrappers import StopAtSampleSize
 from doseflow.errors import ConfigError
 from doseflow.simulate.backends import Backend, make_backend
-from doseflow.simulate.engine import ENGINE_RULES, run_trials
+from doseflow.simulate.engine import ENGINE_RULES, check_followup_window, run_trials
 from doseflow.simulate.exact import compute_exact_oc
 from doseflow.simulate.graph import build_state_graph, graph_supports, walk_state_graph
 from doseflow.simulate.metrics import ChunkSummary, OperatingCharacteristics, combine_summaries, summarise_runs
@@ -69,8 +69,11 @@ def prepare(design, scenario: Scenario | Sequence[float], *, max_n: int | None =
     if capacity > MAX_PATIENTS:
         raise ConfigError("max_n", f"at most {MAX_PATIENTS:,} patients per trial", capacity)
     if getattr(design, "needs_calendar", False) and not scenario.timed:
-        raise ConfigError("scenario", f"a DLT window and an arrival rate for {design.name} (it enrols while outcomes "
+        name = getattr(design, "innermost", design).name
+        raise ConfigError("scenario", f"a DLT window and an arrival rate for {name} (it enrols while outcomes "
                           "are pending)", None, "Give --dlt-window and --arrivals-per-month.")
+    if scenario.timed:
+        check_followup_window(design, scenario.dlt_window)
     target = scenario.target if scenario.target is not None else design.target
     return Prepared(design, scenario, int(capacity), target, graph_supports(design, scenario.timed), int(capacity))
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from doseflow.core import DosePlan, TrialState
 from doseflow.designs.conformance import check_batch_agreement
-from doseflow.designs.rule_based.threeplusthree import ThreePlusThree, compute_escalation_probability
+from doseflow.designs.rule_based import ThreePlusThree, compute_escalation_probability
 from doseflow.errors import ConfigError
 
 PLAN5 = DosePlan.of_size(5)

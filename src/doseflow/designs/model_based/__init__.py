@@ -1,7 +1,8 @@
-"""Model-based designs: the numerical core (posteriors, calibration, weights, EWOC).
+"""Model-based designs: the CRM, TITE-CRM and BLRM, and their numerical core.
 
-Pure functions, batched over simulated trials (arrays over trials x levels, or trials x
-patients), on which the CRM, TITE-CRM and BLRM designs are built:
+The designs (:class:`CRM`, :class:`TITECRM`, :class:`BLRM`; modules :mod:`.crm`,
+:mod:`.tite_crm`, :mod:`.blrm`) stand on pure functions, batched over simulated trials
+(arrays over trials x levels, or trials x patients):
 
 - CRM (O'Quigley, Pepe and Fisher 1990; Cheung 2011): working models
   (:mod:`.crm_model`), posterior by adaptive lattice quadrature (:mod:`.crm_posterior`),
@@ -17,6 +18,7 @@ The quadrature (:mod:`.lattice`, :mod:`.posterior_lattice`) integrates in log sp
 adaptive uniform lattices with an error estimate per trial.
 """
 
+from doseflow.designs.model_based.blrm import BLRM
 from doseflow.designs.model_based.blrm_model import BLRMPrior, compute_blrm_dose_covariate, compute_blrm_log_toxicity
 from doseflow.designs.model_based.blrm_posterior import DEFAULT_INTERVAL_BOUNDS, BLRMPosterior, compute_blrm_posterior
 from doseflow.designs.model_based.blrm_prior import (
@@ -24,6 +26,7 @@ from doseflow.designs.model_based.blrm_prior import (
     compute_blrm_prior_from_guesses,
 )
 from doseflow.designs.model_based.counts import OutcomeCounts, compute_outcome_counts
+from doseflow.designs.model_based.crm import CRM
 from doseflow.designs.model_based.crm_model import (
     CRM_MODELS,
     DEFAULT_INTERCEPT,
@@ -43,17 +46,21 @@ from doseflow.designs.model_based.crm_posterior import (
 from doseflow.designs.model_based.ewoc import compute_ewoc_admissible, compute_ewoc_next_level
 from doseflow.designs.model_based.memo import compute_once_per_state, find_distinct_states
 from doseflow.designs.model_based.skeleton import compute_crm_skeleton
+from doseflow.designs.model_based.tite_crm import TITECRM
 from doseflow.designs.model_based.tite_weights import compute_adaptive_weights, compute_linear_weights
 
 __all__ = [
+    "BLRM",
     "BLRMPosterior",
     "BLRMPrior",
+    "CRM",
     "CRMPosterior",
     "CRM_MODELS",
     "DEFAULT_INTERCEPT",
     "DEFAULT_INTERVAL_BOUNDS",
     "DEFAULT_PRIOR_SD",
     "OutcomeCounts",
+    "TITECRM",
     "compute_adaptive_weights",
     "compute_blrm_dose_covariate",
     "compute_blrm_log_toxicity",

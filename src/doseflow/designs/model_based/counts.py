@@ -174,9 +174,12 @@ def compute_outcome_counts(level: object, dlt: object, weight: object, levels: i
     n = np.bincount(flat[known], minlength=size).reshape(trials, levels)
     y = np.bincount(flat[known & tox], minlength=size).reshape(trials, levels)
     pending = present & ~known
-    width = int(pending.sum(axis=1).max()) if trials else 0
-    order = np.argsort(~pending, axis=1, kind="stable")[:, :width]
-    keep = np.take_along_axis(pending, order, axis=1)
-    pending_level = np.where(keep, np.take_along_axis(lv, order, axis=1), 0)
-    pending_weight = np.where(keep, np.take_along_axis(w, order, axis=1), 0.0)
-    return OutcomeCounts(n, y, pending_level.astype(np.int64), pending_weight)
+    per_trial = pending.sum(axis=1)
+    width = int(per_trial.max()) if trials else 0
+    rows, cols = np.nonzero(pending)  # row-major: each trial's pending patients in order
+    rank = np.arange(rows.size) - np.repeat(np.cumsum(per_trial) - per_trial, per_trial)
+    pending_level = np.zeros((trials, width), np.int64)
+    pending_weight = np.zeros((trials, width))
+    pending_level[rows, rank] = lv[rows, cols]
+    pending_weight[rows, rank] = w[rows, cols]
+    return OutcomeCounts(n, y, pending_level, pending_weight)

@@ -104,10 +104,28 @@ def _pending_log_likelihood(level: np.ndarray, weight: np.ndarray, log_q: np.nda
     """``sum_i log(1 - w_i p_{d_i})`` at every node: (r, q) patients, log_q (g, levels).
 
     Written ``log((1 - w) + w (1 - p))`` so that no cancellation occurs when ``w p``
-    is close to 1.
+    is close to 1. Only the patients of positive weight are evaluated (padding and patients
+    without follow-up contribute 1); a trial's factors are multiplied and the product's log
+    taken, one log per node. Each factor is at least ``1 - w_i``, so the product underflows
+    only with many weights within 1e-16 of 1, and such trials are summed in logs instead.
     """
-    q = np.exp(log_q).T[level]  # (r, q, g)
-    return np.log((1.0 - weight)[..., None] + weight[..., None] * q).sum(axis=1)
+    out = np.zeros((level.shape[0], log_q.shape[0]))
+    rows, cols = np.nonzero(weight > 0)  # row-major: each trial's patients together
+    if not rows.size:
+        return out
+    w = weight[rows, cols]
+    factor = np.exp(log_q).T[level[rows, cols]]  # (patients, g): 1 - p at each patient's level
+    factor *= w[:, None]
+    factor += (1.0 - w)[:, None]
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    product = np.multiply.reduceat(factor, starts, axis=0)
+    small = (product < 1e-280).any(axis=1)
+    product[small] = 1.0
+    out[rows[starts]] = np.log(product)
+    ends = np.r_[starts[1:], rows.size]
+    for j in np.flatnonzero(small):
+        out[rows[starts[j]]] = np.log(factor[starts[j] : ends[j]]).sum(axis=0)
+    return out
 
 
 def _beta_quantiles(group: LatticeGroup, probabilities: np.ndarray) -> np.ndarray:
@@ -264,7 +282,11 @@ def compute_crm_posterior(
         return np.concatenate([log_p, log_q, log_prior[:, None]], axis=1), np.exp(log_p)
 
     def pending_term(rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
-        return _pending_log_likelihood(pending[0][rows], pending[1][rows], columns[:, levels : 2 * levels])
+        # Patients of weight 0 contribute nothing: only the columns up to the last one that
+        # weighs in these rows are evaluated (rows of one block have few pending patients).
+        weight = pending[1][rows]
+        width = int(np.flatnonzero((weight > 0).any(axis=0)).max(initial=-1)) + 1
+        return _pending_log_likelihood(pending[0][rows, :width], weight[:, :width], columns[:, levels : 2 * levels])
 
     # cuts[d, k]: beta below which p_d exceeds thresholds[k].
     cuts = np.array([compute_crm_beta_at_toxicity(t, labels, model, intercept) for t in thresholds]).T

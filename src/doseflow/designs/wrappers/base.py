@@ -66,6 +66,10 @@ class Wrapper(DesignBase):
         return bool(self.base.uses_followup)
 
     @property
+    def followup_window(self) -> float | None:
+        return self.base.followup_window
+
+    @property
     def innermost(self) -> Any:
         """The design at the centre of the chain of wrappers."""
         d = self.base

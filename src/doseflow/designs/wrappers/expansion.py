@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -117,7 +117,7 @@ class Expansion(Wrapper):
         np.add.at(exp_n, (rows[is_exp], pa.level[is_exp]), 1)
         np.add.at(exp_y, (rows[is_exp], pa.level[is_exp]), (pa.outcome[is_exp] == 1).astype(np.int64))
         np.add.at(exp_p, (rows[is_exp], pa.level[is_exp]), (pa.outcome[is_exp] < 0).astype(np.int64))
-        esc_pa = type(pa)(lv, np.where(is_exp, -1, pa.outcome), pa.grade, pa.followup, pa.role, pa.cohort)
+        esc_pa = replace(pa, level=lv, outcome=np.where(is_exp, -1, pa.outcome))
         esc = BatchState(batch.n - exp_n, batch.y - exp_y, batch.pending - exp_p, batch.current, batch.followup, esc_pa)
         d = self.base.decide_batch(esc).with_rules(self.rules)
         sel = self.base.select_mtd_batch(esc)

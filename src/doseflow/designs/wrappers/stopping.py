@@ -301,7 +301,8 @@ class StopWhenTooToxic(Wrapper):
     Notes
     -----
     The probability comes from the base design's own posterior when it has one
-    (``prob_tox_exceeds_counts(n, y, threshold)``, e.g. the CRM), otherwise from the
+    (``prob_tox_exceeds_counts(n, y, threshold)``, e.g. the CRM or the BLRM; looked for
+    through the wrappers between, such as no skipping), otherwise from the
     beta-binomial posterior Beta(a + y, b + n - y) of the level alone (Liu and Yuan 2015,
     sect. 2.3; escalation's ``stop_when_too_toxic``). When the rule fires the trial stops
     and no dose is selected.
@@ -342,7 +343,7 @@ class StopWhenTooToxic(Wrapper):
         i = self.level - 1
         if i >= n.shape[1]:
             raise ConfigError("StopWhenTooToxic.level", f"a dose level from 1 to {n.shape[1]}", self.level)
-        own = getattr(self.base, "prob_tox_exceeds_counts", None)
+        own = _posterior_of_chain(self.base)
         if own is not None:
             return np.asarray(own(n, y, self.tox_threshold))[:, i]
         return 1.0 - special.betainc(self.prior_a + y[:, i], self.prior_b + n[:, i] - y[:, i], self.tox_threshold)
@@ -388,3 +389,13 @@ class StopWhenTooToxic(Wrapper):
     def select_mtd_batch(self, batch: BatchState, cache: dict | None = None) -> np.ndarray:
         pick = self.base.select_mtd_batch(batch, cache)
         return np.where(self._fires_batch(batch.evaluated, batch.y)[0], -1, pick)
+
+
+def _posterior_of_chain(design: Any):
+    """The ``prob_tox_exceeds_counts`` of the first design of the chain that has one, or None."""
+    while design is not None:
+        own = getattr(design, "prob_tox_exceeds_counts", None)
+        if own is not None:
+            return own
+        design = getattr(design, "base", None)
+    return None
