@@ -91,6 +91,12 @@ class BatchState:
         Sum over the pending patients of a level of their completed share of the window.
     patients : PatientArrays, optional
         Per-patient detail.
+    arrival_first : bool array (trials,), optional
+        Calendar-time simulation: the trials whose next event is a patient's arrival (no
+        pending outcome becomes known before it). In the other trials the simulator
+        enrols an ``up_to`` cohort only after the next outcome, when it asks again, and
+        reads of this decision only whether the design stops or waits: a design that
+        enrols "up to" n may skip computing its next level there. None: every trial.
     """
 
     n: np.ndarray
@@ -99,6 +105,7 @@ class BatchState:
     current: np.ndarray
     followup: np.ndarray | None = None
     patients: PatientArrays | None = None
+    arrival_first: np.ndarray | None = None
 
     @property
     def n_trials(self) -> int:
@@ -119,6 +126,7 @@ class BatchState:
             self.n[rows], self.y[rows], self.pending[rows], self.current[rows],
             None if self.followup is None else self.followup[rows],
             None if self.patients is None else self.patients.take(rows),
+            None if self.arrival_first is None else self.arrival_first[rows],
         )
 
     def state(self, row: int, plan: DosePlan | None = None) -> TrialState:

@@ -14,7 +14,10 @@ Two modes, one set of rules:
   outcome becomes known at the DLT (its day) or at the end of the window. An ``exact``
   cohort is enrolled as its patients arrive and the design is asked again once all their
   outcomes are known; ``up_to`` enrols the next arrival unless an outcome comes first, and
-  asks again after each event; ``wait`` waits for the next outcome.
+  asks again after each event; ``wait`` waits for the next outcome. The design is told in
+  which trials the next event is an arrival (``BatchState.arrival_first``): elsewhere only
+  whether it stops or waits is read, so a costly ``up_to`` design (the TITE-CRM) computes
+  its next level only where a patient is about to be enrolled.
 
 Rows of finished trials are dropped from the working arrays as the batch runs (compaction),
 so a batch gets faster as its trials end.
@@ -139,7 +142,7 @@ class _Work:
             if value is not None:
                 setattr(self, name, value[rows])
 
-    def batch(self, followup_window: float | None) -> BatchState:
+    def batch(self, followup_window: float | None, arrival_first: np.ndarray | None = None) -> BatchState:
         fsum = None
         if followup_window is not None:
             pending = (self.outcome < 0) & (self.level >= 0)
@@ -152,7 +155,7 @@ class _Work:
         if self.per_patient:
             pa = PatientArrays(self.level, self.outcome, self.grade, self.followup, self.role, self.cohort,
                                self.dlt_share)
-        return BatchState(self.n, self.y, self.pend, self.current, fsum, pa)
+        return BatchState(self.n, self.y, self.pend, self.current, fsum, pa, arrival_first)
 
 
 def check_followup_window(design, window: float) -> None:
@@ -233,7 +236,11 @@ def run_trials(design, patients: PatientSample, n_levels: int, *, keep_patients:
         if steps > limit:
             raise ConfigError("simulation", f"trials that end within {limit} steps", steps,
                               f"{design.name} kept deciding without ending a trial; this is a defect of the design.")
-        d = design.decide_batch(w.batch(window if uses_followup else None))
+        arrival_next = first_arrival = None
+        if timed:
+            arrival_next = _next_arrival(w, patients)
+            first_arrival = np.maximum(arrival_next, w.clock) <= w.next_known
+        d = design.decide_batch(w.batch(window if uses_followup else None, first_arrival))
         size = np.where(d.cohort_kind == _UP_TO, np.minimum(d.cohort_size, 1), d.cohort_size)
         stop = d.action == _STOP
         if timed:
@@ -253,7 +260,7 @@ def run_trials(design, patients: PatientSample, n_levels: int, *, keep_patients:
             w.live = ~ended if w.live is None else (w.live & ~ended)
         go = ~ended if w.live is None else w.live
         if timed:
-            _calendar_step(w, d, size, go, next_known, patients, window)
+            _calendar_step(w, d, size, go, next_known, arrival_next, first_arrival, patients)
         else:
             _cohort_step(w, d, size, go, patients)
         if w.live is not None and np.count_nonzero(w.live) < 0.75 * w.live.size:
@@ -407,15 +414,19 @@ def _resolve(w: _Work, rows: np.ndarray, patients: PatientSample) -> None:
         np.add.at(w.y.reshape(-1), cell, dlt.astype(np.int64))
 
 
-def _calendar_step(w: _Work, d, size: np.ndarray, go: np.ndarray, next_known: np.ndarray,
-                   patients: PatientSample, window: float) -> None:
-    kind = d.cohort_kind
+def _next_arrival(w: _Work, patients: PatientSample) -> np.ndarray:
+    """Arrival day of each trial's next patient (inf when its places are used up)."""
     n_places = patients.shape[1]
-    has_place = w.enrolled < n_places
-    arrival_next = np.where(has_place, np.take(patients.arrival,
-                                               w.orig * n_places + np.minimum(w.enrolled, n_places - 1)), np.inf)
+    return np.where(w.enrolled < n_places,
+                    np.take(patients.arrival, w.orig * n_places + np.minimum(w.enrolled, n_places - 1)), np.inf)
+
+
+def _calendar_step(w: _Work, d, size: np.ndarray, go: np.ndarray, next_known: np.ndarray,
+                   arrival_next: np.ndarray, first_arrival: np.ndarray, patients: PatientSample) -> None:
+    """Apply the decisions ``d`` in calendar time (``first_arrival``: the next event is an arrival)."""
+    kind = d.cohort_kind
     exact = go & (size > 0) & (kind != _UP_TO)
-    up_enrol = go & (size > 0) & (kind == _UP_TO) & (np.maximum(arrival_next, w.clock) <= next_known)
+    up_enrol = go & (size > 0) & (kind == _UP_TO) & first_arrival
     resolve = go & ~exact & ~up_enrol
     # an exact cohort: the design is asked again once all the cohort's outcomes are known;
     # with nothing else pending they are all known at the clock of the last of them

@@ -207,3 +207,22 @@ def test_tite_crm_enrols_while_outcomes_are_pending():
     prior_level = CRM(target=0.25, skeleton=(0.10, 0.20, 0.30, 0.45, 0.60)).recommend(
         np.zeros((1, 5), np.int64), np.zeros((1, 5), np.int64))[0] + 1
     assert (prior_level, d.next_dose, d.action) == (2, 3, "escalate")
+
+
+def test_tite_crm_computes_the_next_level_only_where_the_next_event_is_an_arrival():
+    """``BatchState.arrival_first``: in trials whose next event is an outcome the simulator does
+    not read the level, so the TITE-CRM keeps the current one there (no posterior); where the
+    next event is an arrival the decision is the one computed without the hint."""
+    from dataclasses import replace
+
+    from doseflow.designs.batch import batch_from_states
+
+    design = TITECRM(target=0.25, skeleton=(0.10, 0.20, 0.30, 0.45, 0.60))
+    records = (PatientRecord("P1", 2, None, followup_day=20.0), PatientRecord("P2", 2, None, followup_day=10.0))
+    state = TrialState(DosePlan.of_size(5), records, 2)
+    batch = batch_from_states([state, state], window_days=28.0)
+    full = design.decide_batch(batch)
+    hinted = design.decide_batch(replace(batch, arrival_first=np.array([True, False])))
+    assert full.next_index.tolist() == [2, 2] and hinted.next_index.tolist() == [2, 1]
+    assert hinted.cohort_size.tolist() == full.cohort_size.tolist() == [1, 1]
+    assert (hinted.action != full.action).tolist() == [False, True]

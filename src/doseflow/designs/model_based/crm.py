@@ -338,10 +338,13 @@ class CRM(DesignBase):
         if self.start_dose > k:
             raise ConfigError(f"{type(self).__name__}.start_dose", f"a dose level from 1 to {k}", self.start_dose)
         waiting = (batch.current >= 0) & self.waits_batch(batch)
-        deciding = np.flatnonzero((batch.current >= 0) & ~waiting)
-        recommended = np.zeros(batch.n_trials, np.int64)
+        deciding = (batch.current >= 0) & ~waiting
+        if self.cohort_kind == "up_to" and batch.arrival_first is not None:
+            deciding &= batch.arrival_first  # elsewhere the level is not read (see BatchState)
+        recommended = batch.current.copy()
+        deciding = np.flatnonzero(deciding)
         if deciding.size:
-            arrays = tuple(a[deciding] for a in self.likelihood_batch(batch))
+            arrays = self.likelihood_batch(batch.take(deciding))
             if arrays[2].shape[1] == 0:
                 recommended[deciding] = self.recommend_counts(arrays[0], arrays[1])
             else:
