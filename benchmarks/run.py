@@ -21,15 +21,20 @@ SCENARIO = [0.05, 0.15, 0.30, 0.45, 0.60]
 def jobs(quick: bool) -> list[tuple[str, Callable[[], object], Callable[[object], str]]]:
     from doseflow.designs import BOIN, AcceleratedTitration, StopAtSampleSize, ThreePlusThree
     from doseflow.simulate import simulate
+    from doseflow.simulate.graph import build_state_graph
+
+    def exact(design):
+        build_state_graph.cache_clear()  # the state graph is built inside every timing
+        return simulate(design, SCENARIO, exact=True)
 
     n = 10_000 if quick else 100_000
     boin = StopAtSampleSize(BOIN(target=0.3), max_n=30)
     out = [
         ("3+3 exact OC (variant B, 5 levels)",
-         lambda: simulate(ThreePlusThree(), SCENARIO, exact=True),
+         lambda: exact(ThreePlusThree()),
          lambda r: f"{r.n_states:,} states"),
         ("BOIN exact OC (10 cohorts of 3)",
-         lambda: simulate(boin, SCENARIO, exact=True),
+         lambda: exact(boin),
          lambda r: f"{r.n_states:,} states"),
         (f"3+3 Monte Carlo, {n:,} trials",
          lambda: simulate(ThreePlusThree(), SCENARIO, n_trials=n, seed=1),
