@@ -182,8 +182,10 @@ def test_src_override_and_when_a_decision_is_due():
 
 @pytest.mark.parametrize("name", sorted(design_classes()))
 def test_every_registry_design_runs_a_live_trial(name):
-    """Create, enrol the first cohort, complete it, and get the design's decision signed."""
-    trial = _trial({"design": name}, levels=(1, 2, 3, 4, 5))
+    """Create, enrol the first cohort, complete it, and get the design's decision signed (a
+    time-to-event design weighs follow-up over the trial's 21-day DLT window)."""
+    spec = {"design": name, "window": 21} if design_classes()[name].uses_followup else {"design": name}
+    trial = _trial(spec, levels=(1, 2, 3, 4, 5))
     first = trial.cohort
     assert first is not None and first.level >= 1 and first.size >= 1
     while recommend(trial, AT).kind == "enrol":
@@ -195,6 +197,21 @@ def test_every_registry_design_runs_a_live_trial(name):
     trial = _accept(trial)
     assert trial.decisions[0].recommendation["rule"] in trial.design.rules
     assert trial.cohort is not None and trial.cohort.level >= first.level
+
+
+@pytest.mark.parametrize("name", ["tite-boin", "tite-crm"])
+def test_a_time_to_event_design_must_weigh_follow_up_over_the_trials_dlt_window(name):
+    """Pending patients' weights are follow-up / the design's window; a trial whose DLT window
+    differs would weigh them over one window and know their outcomes after another."""
+    with pytest.raises(InputError, match=rf"^dlt_window_days: must be the DLT window of the design {name} "
+                       r"\(28 days\); got 21\.0\. Give the trial a 28-day DLT window, or the design a window of 21 days"):
+        _trial({"design": name, "window": 28})
+    trial = _trial({"design": name, "window": 21})
+    with pytest.raises(InputError, match=r"^dlt_window_days: must be the DLT window of the design"):
+        revise_design(trial, {"design": name, "window": 28}, reason="longer window", actor="ann", at=AT)
+    revised, _ = revise_design(trial, {"design": name, "window": 21, "target": 0.25}, reason="target", actor="ann",
+                               at=AT)
+    assert revised.design.followup_window == 21
 
 
 def test_rolling_six_enrols_while_outcomes_are_pending():

@@ -78,7 +78,9 @@ def create_trial(
     if isinstance(dlt_window_days, bool) or not (0 < window <= 365):
         raise InputError("dlt_window_days", "a number of days in (0, 365]", dlt_window_days)
     spec = validate_design_spec(design_spec, plan)
-    first = design_of(spec).decide(TrialState(plan))
+    design = design_of(spec)
+    _check_window(design, window)
+    first = design.decide(TrialState(plan))
     trial = Trial(
         protocol_id=protocol_id, title=str(title), design_spec=spec, dlt_window_days=window,
         state=TrialState(plan), country=country, treatment=treatment or protocol_id,
@@ -103,6 +105,7 @@ def revise_design(trial: Trial, design_spec: dict, *, reason: str, actor: str, a
         For an invalid design, or a missing reason after the first enrolment.
     """
     spec = validate_design_spec(design_spec, trial.plan)
+    _check_window(design_of(spec), trial.dlt_window_days)
     if spec == trial.design_spec:
         raise InputError("design", "different from the current design", spec)
     reason = (reason or "").strip()
@@ -122,3 +125,14 @@ def revise_design(trial: Trial, design_spec: dict, *, reason: str, actor: str, a
     before = {"version": trial.version, "design_spec": trial.design_spec}
     after = {"version": version, "design_spec": spec}
     return new, AuditEvent(actor, at, "design", trial.protocol_id, "revise", before, after, reason)
+
+
+def _check_window(design, window_days: float) -> None:
+    """Refuse a time-to-event design whose DLT window is not the trial's (its weights would be wrong)."""
+    if design.followup_window_differs(window_days):
+        own, name = design.followup_window, getattr(design, "innermost", design).name
+        raise InputError(
+            "dlt_window_days", f"the DLT window of the design {name} ({own:g} days)", window_days,
+            f"Give the trial a {own:g}-day DLT window, or the design a window of {window_days:g} days.",
+        )
+

@@ -23,6 +23,7 @@ size read from the first decision, and serialisation through the registry.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -103,6 +104,18 @@ class DesignBase:
         a batch state are computed over it.
         """
         return None
+
+    def followup_window_differs(self, window_days: float) -> bool:
+        """Whether the design weights follow-up over another DLT window than ``window_days``.
+
+        A time-to-event design computes each pending patient's weight over its own window
+        (``followup_window``); a trial or scenario whose DLT window differs would have its
+        patients' follow-up weighed over one window and their outcomes known after another.
+        The simulator and the conduct service both refuse it.
+        """
+        own = self.followup_window
+        return bool(self.uses_followup) and own is not None and not math.isclose(own, float(window_days),
+                                                                                  rel_tol=1e-12, abs_tol=0.0)
 
     @property
     def target(self) -> float | None:

@@ -170,9 +170,8 @@ def check_followup_window(design, window: float) -> None:
     ConfigError
         Naming both windows and how to make them agree.
     """
-    own = getattr(design, "followup_window", None)
-    if getattr(design, "uses_followup", False) and own is not None and not np.isclose(own, window, rtol=1e-12,
-                                                                                        atol=0.0):
+    if design.followup_window_differs(window):
+        own = design.followup_window
         raise ConfigError(
             "scenario dlt_window", f"the DLT window of {getattr(design, 'innermost', design).name} ({own:g} days)",
             window,
