@@ -183,9 +183,8 @@ def test_src_override_and_when_a_decision_is_due():
 @pytest.mark.parametrize("name", sorted(design_classes()))
 def test_every_registry_design_runs_a_live_trial(name):
     """Create, enrol the first cohort, complete it, and get the design's decision signed (a
-    time-to-event design weighs follow-up over the trial's 21-day DLT window)."""
-    spec = {"design": name, "window": 21} if design_classes()[name].uses_followup else {"design": name}
-    trial = _trial(spec, levels=(1, 2, 3, 4, 5))
+    time-to-event design weighs follow-up over the trial's 21-day DLT window by default)."""
+    trial = _trial({"design": name}, levels=(1, 2, 3, 4, 5))
     first = trial.cohort
     assert first is not None and first.level >= 1 and first.size >= 1
     while recommend(trial, AT).kind == "enrol":
@@ -212,6 +211,8 @@ def test_a_time_to_event_design_must_weigh_follow_up_over_the_trials_dlt_window(
     revised, _ = revise_design(trial, {"design": name, "window": 21, "target": 0.25}, reason="target", actor="ann",
                                at=AT)
     assert revised.design.followup_window == 21
+    # without a window of its own, the design weighs over the trial's
+    assert _trial({"design": name}).design.followup_window == 21
 
 
 def test_rolling_six_enrols_while_outcomes_are_pending():

@@ -9,6 +9,7 @@ from doseflow.conduct.audit import AuditEvent
 from doseflow.conduct.records import Cohort
 from doseflow.conduct.trial import Trial, design_of
 from doseflow.core import Decision, DosePlan, TrialState
+from doseflow.designs.registry import design_classes
 from doseflow.errors import InputError
 
 __all__ = ["create_trial", "revise_design", "validate_design_spec", "cohort_from_decision"]
@@ -77,7 +78,7 @@ def create_trial(
         window = math.nan
     if isinstance(dlt_window_days, bool) or not (0 < window <= 365):
         raise InputError("dlt_window_days", "a number of days in (0, 365]", dlt_window_days)
-    spec = validate_design_spec(design_spec, plan)
+    spec = validate_design_spec(_window_from_trial(design_spec, window), plan)
     design = design_of(spec)
     _check_window(design, window)
     first = design.decide(TrialState(plan))
@@ -104,7 +105,7 @@ def revise_design(trial: Trial, design_spec: dict, *, reason: str, actor: str, a
     InputError
         For an invalid design, or a missing reason after the first enrolment.
     """
-    spec = validate_design_spec(design_spec, trial.plan)
+    spec = validate_design_spec(_window_from_trial(design_spec, trial.dlt_window_days), trial.plan)
     _check_window(design_of(spec), trial.dlt_window_days)
     if spec == trial.design_spec:
         raise InputError("design", "different from the current design", spec)
@@ -125,6 +126,15 @@ def revise_design(trial: Trial, design_spec: dict, *, reason: str, actor: str, a
     before = {"version": trial.version, "design_spec": trial.design_spec}
     after = {"version": version, "design_spec": spec}
     return new, AuditEvent(actor, at, "design", trial.protocol_id, "revise", before, after, reason)
+
+
+def _window_from_trial(spec: Any, window_days: float) -> Any:
+    """The spec with a time-to-event design's ``window`` set to the trial's DLT window when not given."""
+    if isinstance(spec, dict) and "window" not in spec:
+        cls = design_classes().get(spec.get("design"))
+        if cls is not None and cls.uses_followup:
+            return {**spec, "window": window_days}
+    return spec
 
 
 def _check_window(design, window_days: float) -> None:
