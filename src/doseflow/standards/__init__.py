@@ -7,7 +7,8 @@ import these; they import nothing of doseflow but :mod:`doseflow.errors` and
 Modules: :mod:`~doseflow.standards.ctcae` (NCI CTCAE v5.0 lab grades),
 :mod:`~doseflow.standards.recist` (RECIST 1.1, Eisenhauer et al. 2009: response codes,
 time-point response, progression), :mod:`~doseflow.standards.best_response` (RECIST 1.1
-confirmation and best overall response) and :mod:`~doseflow.standards.kaplan_meier`
+confirmation and best overall response), :mod:`~doseflow.standards.pfs` (the event or
+censoring day of progression-free survival) and :mod:`~doseflow.standards.kaplan_meier`
 (Kaplan-Meier table, median by R's quantile rule, Brookmeyer-Crowley interval).
 """
 

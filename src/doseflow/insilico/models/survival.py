@@ -34,6 +34,7 @@ import numpy as np
 
 from doseflow.checks import check_probability, check_real
 from doseflow.errors import DataError
+from doseflow.standards.pfs import compute_pfs_outcome
 
 __all__ = [
     "SurvivalConfig",
@@ -351,18 +352,15 @@ def compute_pfs(
 
     Notes
     -----
-    PFS as in RECIST-based trials: progression is dated at the scan that shows it (Eisenhauer
-    2009, section 4.6); censoring at the last adequate assessment and at the first dose
-    (day 0) without one (FDA 2018 endpoints guidance, PFS censoring table).
+    The rule the readout applies too (:func:`doseflow.standards.pfs.compute_pfs_outcome`, with
+    its default options): progression is dated at the scan that shows it (Eisenhauer 2009,
+    section 4.6); censoring at the last adequate assessment and at the first dose (day 0)
+    without one (FDA 2018 endpoints guidance, PFS censoring table).
 
     Examples
     --------
     >>> compute_pfs(np.array([84.0, np.nan, np.nan]), np.array([np.nan, 50.0, np.nan]), np.array([84.0, 42.0, 126.0]))
     (array([ 84.,  50., 126.]), array([ True,  True, False]))
     """
-    pd_ = np.asarray(progression_day, dtype=float)
-    dd = np.asarray(death_day, dtype=float)
-    last = np.asarray(last_scan_day, dtype=float)
-    event_time = np.fmin(pd_, dd)
-    event = ~np.isnan(event_time)
-    return np.where(event, event_time, last), event
+    outcome = compute_pfs_outcome(progression_day, death_day, last_scan_day, 0.0)
+    return outcome.day, outcome.event

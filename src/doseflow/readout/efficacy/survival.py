@@ -47,11 +47,18 @@ from doseflow.readout.efficacy.recist import (
     derive_best_overall_response,
     derive_overall_responses,
 )
+from doseflow.standards.pfs import PFS_DEATH, PFS_PROGRESSION, compute_pfs_outcome
 
 __all__ = ["CensoringRules", "derive_pfs", "derive_duration_of_response"]
 
 ADEQUATE = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD")
 _DAY = pd.Timedelta(days=1)
+_EPOCH = pd.Timestamp("1970-01-01")
+
+
+def _day_number(dates: pd.Series) -> np.ndarray:
+    """Days since 1970-01-01 (NaN for a missing date): the day scale of the PFS rule."""
+    return ((pd.to_datetime(dates) - _EPOCH) / _DAY).to_numpy(dtype=float, na_value=np.nan)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,22 +110,16 @@ def _derive_tte(base: pd.DataFrame, assessments: pd.DataFrame, rules: CensoringR
     ok = a["AVALC"].isin(ADEQUATE) & (a["PDDT"].isna() | (a["ADT"] < a["PDDT"]))
     last = a.loc[ok].groupby("USUBJID")["ADT"].max().rename("LAADT")
     d = base.merge(pd_dt, on="USUBJID", how="left").merge(last, on="USUBJID", how="left")
-    anchor = d["LAADT"].fillna(d["STARTDT"])
-    dth_ok = d["DTHDT"].notna() & (d["DTHDT"] >= d["STARTDT"])
-    if rules.death_window_days is not None:
-        dth_ok &= d["DTHDT"] <= anchor + rules.death_window_days * _DAY
-    pd_ok = d["PDDT"].notna()
-    if rules.pd_window_days is not None:
-        pd_ok &= d["PDDT"] <= anchor + rules.pd_window_days * _DAY
-    pd_first = pd_ok & (~dth_ok | (d["PDDT"] <= d["DTHDT"]))
-    dth_first = dth_ok & ~pd_first
-    event = pd_first | dth_first
-    adt = np.where(pd_first, d["PDDT"], np.where(dth_first, d["DTHDT"], anchor))
-    d["ADT"] = pd.to_datetime(adt)
+    outcome = compute_pfs_outcome(*(_day_number(d[c]) for c in ("PDDT", "DTHDT", "LAADT", "STARTDT")),
+                                  death_window_days=rules.death_window_days,
+                                  progression_window_days=rules.pd_window_days)
+    pd_first = outcome.kind == PFS_PROGRESSION
+    dth_first = outcome.kind == PFS_DEATH
+    event = outcome.event
+    d["ADT"] = _EPOCH + pd.to_timedelta(outcome.day, unit="D")
     d["CNSR"] = np.where(event, 0, 1)
     d["AVAL"] = (d["ADT"] - d["STARTDT"]) / _DAY + 1
-    late_pd = d["PDDT"].notna() & ~pd_ok
-    late_dth = d["DTHDT"].notna() & (d["DTHDT"] >= d["STARTDT"]) & ~dth_ok
+    late_pd, late_dth = outcome.late_progression, outcome.late_death
     d["EVNTDESC"] = np.select(
         [pd_first, dth_first, d["LAADT"].notna()],
         ["DISEASE PROGRESSION", "DEATH", "CENSORED AT LAST ADEQUATE ASSESSMENT"],
