@@ -211,8 +211,10 @@ def test_a_time_to_event_design_must_weigh_follow_up_over_the_trials_dlt_window(
     revised, _ = revise_design(trial, {"design": name, "window": 21, "target": 0.25}, reason="target", actor="ann",
                                at=AT)
     assert revised.design.followup_window == 21
-    # without a window of its own, the design weighs over the trial's
+    # without a window of its own, the design weighs over the trial's, wrapped or not
     assert _trial({"design": name}).design.followup_window == 21
+    wrapped = {"design": "stop_at_sample_size", "max_n": 12, "base": {"design": name}}
+    assert _trial(wrapped).design.followup_window == 21
 
 
 def test_rolling_six_enrols_while_outcomes_are_pending():

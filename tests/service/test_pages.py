@@ -88,6 +88,28 @@ def test_create_trial_form_for_every_design(service, design):
         assert all(f'name="w.{w}.{name}"' in page.text for name in own)
 
 
+@pytest.mark.parametrize("design", ["tite-boin", "tite-crm"])
+def test_a_time_to_event_design_weighs_follow_up_over_the_trials_dlt_window(service, design):
+    """The form leaves the design's window empty (the trial's DLT window); a different one typed
+    in is refused with the reason, and what was typed is kept."""
+    app, engine, users = service
+    ann = _browser(app, "ann")
+    page = ann.get("/trials/new", params=[("design", design)])
+    assert '<input name="opt.window" value=""' in page.text and "Empty: the trial&#39;s DLT window." in page.text
+    form = {"csrf_token": _csrf(page.text), "protocol_id": f"W-{design}", "amounts": "1, 2, 3", "unit": "mg",
+            "dlt_window_days": "21", "country": "AUS", "design": design, "wrappers": "", "opt.target": "0.25",
+            "opt.window": "28"}
+    r = ann.post("/trials/new", data=form, follow_redirects=False)
+    assert r.status_code == 422 and (f"dlt_window_days: must be the DLT window of the design {design} (28 days); "
+                                     "got 21.0.") in r.text
+    assert 'name="opt.window" value="28"' in r.text
+    r = ann.post("/trials/new", data={**form, "opt.window": ""}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    trial = ann.get(r.headers["location"].replace("/trials/", "/api/trials/")).json()["trial"]
+    assert trial["design_spec"]["window"] == 21
+    assert "Enrol up to 1 patient into cohort 1 at level 1." in ann.get(r.headers["location"]).text
+
+
 def test_gq1001_example_follows_the_design():
     trial, events = build_example(datetime(2025, 6, 1, tzinfo=timezone.utc))
     rules = [d.recommendation["rule"] for d in trial.decisions]

@@ -129,11 +129,17 @@ def revise_design(trial: Trial, design_spec: dict, *, reason: str, actor: str, a
 
 
 def _window_from_trial(spec: Any, window_days: float) -> Any:
-    """The spec with a time-to-event design's ``window`` set to the trial's DLT window when not given."""
-    if isinstance(spec, dict) and "window" not in spec:
-        cls = design_classes().get(spec.get("design"))
-        if cls is not None and cls.uses_followup:
-            return {**spec, "window": window_days}
+    """The spec with a time-to-event design's ``window`` set to the trial's DLT window when not given.
+
+    Wrappers hold the design they wrap under ``base``; the window belongs to the innermost.
+    """
+    if not isinstance(spec, dict):
+        return spec
+    if isinstance(spec.get("base"), dict):
+        return {**spec, "base": _window_from_trial(spec["base"], window_days)}
+    cls = design_classes().get(spec.get("design"))
+    if cls is not None and cls.uses_followup and "window" not in spec:
+        return {**spec, "window": window_days}
     return spec
 
 

@@ -94,7 +94,8 @@ def open_slots(trial: Trial, at: str) -> tuple[int, str]:
         return left, (f"Enrol {left} more patient{'s' if left != 1 else ''} into cohort {cohort.number} at level "
                       f"{cohort.level} ({taken} of {cohort.size} enrolled).")
     if taken == 0:
-        return cohort.size, f"Enrol up to {cohort.size} patients into cohort {cohort.number} at level {cohort.level}."
+        return cohort.size, (f"Enrol up to {cohort.size} patient{'s' if cohort.size != 1 else ''} into cohort "
+                             f"{cohort.number} at level {cohort.level}.")
     decision = trial.design.decide(_state_on(trial, at)[1])
     if decision.next_dose == cohort.level and decision.cohort_kind in ("up_to", "exact") and decision.cohort_size:
         return int(decision.cohort_size), f"{decision.reason} Enrol up to {decision.cohort_size} more at level " \

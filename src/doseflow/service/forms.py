@@ -34,8 +34,13 @@ def design_form(design: str, wrappers: list[str]) -> dict[str, Any]:
     if design not in designs:
         raise InputError("design", "one of " + ", ".join(designs), design)
     cls = designs[design]
-    out = {"design": design, "title": cls.title, "citation": cls.citation,
-           "fields": [_field(s, "opt.") for s in options_of(cls) if s.kind != "design"], "wrappers": []}
+    fields = [_field(s, "opt.") for s in options_of(cls) if s.kind != "design"]
+    if cls.uses_followup:  # the trial's DLT window unless another is typed (and then it must agree)
+        for field in fields:
+            if field["option"] == "window":
+                field["default"] = ""
+                field["help"] += " Empty: the trial's DLT window."
+    out = {"design": design, "title": cls.title, "citation": cls.citation, "fields": fields, "wrappers": []}
     for name, wcls in wrapper_classes().items():
         if name in wrappers:
             out["wrappers"].append({"name": name, "title": wcls.title,
