@@ -21,9 +21,10 @@ PHARMAVERSE = SHARED / "data" / "pharmaverse" / "sdtm"
 
 @pytest.fixture(scope="session")
 def pharmaverse_dir() -> Path:
-    """The pharmaverse SDTM folder; tests using it skip only when it is absent."""
+    """The pharmaverse SDTM folder (CI always has ../shared beside the project): a missing
+    folder fails the tests that read it rather than skipping them unseen."""
     if not PHARMAVERSE.is_dir():
-        pytest.skip("pharmaverse data not found at ../shared/data/pharmaverse")
+        pytest.fail(f"pharmaverse data not found at {PHARMAVERSE}: clone the project with ../shared beside it")
     return PHARMAVERSE
 
 
