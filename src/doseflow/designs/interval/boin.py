@@ -17,6 +17,7 @@ from typing import ClassVar
 import numpy as np
 
 from doseflow.checks import check_counts, check_probability
+from doseflow.designs.beta_probability import beta_sf
 from doseflow.designs.interval.isotonic import compute_isotonic_regression
 from doseflow.designs.interval.mechanism import IntervalDesign, describe_counts
 from doseflow.designs.options import option
@@ -123,14 +124,12 @@ def compute_overdose_probability(
     >>> [None if v is None else round(v, 2) for v in p]
     [0.01, 0.01, 0.36, 0.81, None]
     """
-    from scipy import special
-
     target = check_probability(target, "target")
     n_arr, y_arr = (np.asarray(v, dtype=float) for v in check_counts(n, y))
     tried = n_arr > 0
     out: list[float | None] = [None] * n_arr.size
     if tried.any():
-        raw = 1.0 - special.betainc(y_arr[tried] + 0.05, n_arr[tried] - y_arr[tried] + 0.05, target)
+        raw = beta_sf(target, y_arr[tried] + 0.05, n_arr[tried] - y_arr[tried] + 0.05)
         for j, v in zip(np.flatnonzero(tried), compute_isotonic_regression(raw)):
             out[int(j)] = float(v)
     return tuple(out)

@@ -18,6 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from doseflow.designs.beta_probability import beta_cdf
 from doseflow.designs.interval.mechanism import IntervalDesign, describe_counts
 from doseflow.designs.options import option
 from doseflow.errors import ConfigError
@@ -191,12 +192,10 @@ class Keyboard(_KeyedDesign):
 
     def compute_key_scores(self, n: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Posterior probability of each key (end keys scaled or excluded per ``partial_keys``)."""
-        from scipy import special
-
         edges, _ = compute_key_edges(self.target, self.eps1, self.eps2)
         a = 1.0 + np.asarray(y, dtype=float)[:, None]
         b = 1.0 + (np.asarray(n, dtype=float) - np.asarray(y, dtype=float))[:, None]
-        prob = np.diff(special.betainc(a, b, edges[None, :]), axis=1)
+        prob = np.diff(beta_cdf(edges[None, :], a, b), axis=1)
         width = self.eps1 + self.eps2
         for j in (0, prob.shape[1] - 1):
             if self.partial_keys == "scale":
@@ -270,12 +269,10 @@ class MTPI2(_KeyedDesign):
 
     def compute_key_scores(self, n: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Unit probability mass of each interval: posterior probability / interval length."""
-        from scipy import special
-
         edges, _ = compute_key_edges(self.target, self.eps1, self.eps2)
         a = 1.0 + np.asarray(y, dtype=float)[:, None]
         b = 1.0 + (np.asarray(n, dtype=float) - np.asarray(y, dtype=float))[:, None]
-        prob = np.diff(special.betainc(a, b, edges[None, :]), axis=1)
+        prob = np.diff(beta_cdf(edges[None, :], a, b), axis=1)
         return prob / np.diff(edges)[None, :]
 
     def describe_verdict(self, n: int, y: int, level: int, verdict: str) -> str:

@@ -27,6 +27,7 @@ from doseflow.checks import check_int
 from doseflow.core import Decision, MTDSelection, TrialState
 from doseflow.designs.base import DecisionTable, DesignBase
 from doseflow.designs.batch import ACTION_CODES, KIND_CODES, BatchDecision, BatchState
+from doseflow.designs.beta_probability import beta_sf
 from doseflow.designs.interval.isotonic import (
     compute_isotonic_batch,
     compute_isotonic_regression,
@@ -89,15 +90,13 @@ def compute_elimination_boundary(
     >>> compute_elimination_boundary(0.3, 6).tolist()
     [1, 2, 3, 3, 3, 4, 4]
     """
-    from scipy import special
-
     ns = np.arange(max_n + 1)
     out = ns + 1
     ys = np.arange(1, max_n + 1)
     if max_n >= 1:
         nn, yy = np.meshgrid(ns, ys, indexing="ij")
         valid = (yy <= nn) & (nn >= min_n)
-        prob = 1.0 - special.betainc(yy + 1.0, np.maximum(nn - yy, 0) + 1.0, target)
+        prob = beta_sf(target, yy + 1.0, np.maximum(nn - yy, 0) + 1.0)
         hit = valid & (prob > cutoff)
         out = np.where(hit.any(axis=1), ys[np.argmax(hit, axis=1)], out)
     return out.astype(np.int64)
@@ -222,9 +221,7 @@ class IntervalDesign(DesignBase, ABC):
 
     def overdose_probability(self, n: int, y: int) -> float:
         """P(DLT rate > target | y DLTs in n) under the Beta(1, 1) prior of the safety rule."""
-        from scipy import special
-
-        return float(1.0 - special.betainc(y + 1.0, n - y + 1.0, self.target))
+        return float(beta_sf(self.target, y + 1.0, n - y + 1.0))
 
     # ----- one trial ------------------------------------------------------------------
     def decide(self, state: TrialState) -> Decision:

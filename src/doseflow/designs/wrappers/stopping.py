@@ -24,6 +24,7 @@ import numpy as np
 
 from doseflow.core import Decision, MTDSelection, TrialState
 from doseflow.designs.batch import ACTION_CODES, KIND_CODES, BatchDecision, BatchState
+from doseflow.designs.beta_probability import beta_sf
 from doseflow.designs.options import option, validate_options
 from doseflow.designs.wrappers.base import Wrapper, override_batch, stop_decision
 from doseflow.errors import ConfigError
@@ -338,15 +339,13 @@ class StopWhenTooToxic(Wrapper):
         The base design's posterior (``prob_tox_exceeds_counts``) when it has one, else
         Beta(a + y, b + n - y) of the level alone.
         """
-        from scipy import special
-
         i = self.level - 1
         if i >= n.shape[1]:
             raise ConfigError("StopWhenTooToxic.level", f"a dose level from 1 to {n.shape[1]}", self.level)
         own = _posterior_of_chain(self.base)
         if own is not None:
             return np.asarray(own(n, y, self.tox_threshold))[:, i]
-        return 1.0 - special.betainc(self.prior_a + y[:, i], self.prior_b + n[:, i] - y[:, i], self.tox_threshold)
+        return beta_sf(self.tox_threshold, self.prior_a + y[:, i], self.prior_b + n[:, i] - y[:, i])
 
     def _fires_batch(self, n: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n = np.asarray(n, dtype=np.int64)
