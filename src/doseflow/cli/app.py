@@ -7,7 +7,8 @@ option and the value on standard error and exits with status 2, never a tracebac
 
 from __future__ import annotations
 
-import functools
+import importlib
+import sys
 
 import typer
 
@@ -42,34 +43,45 @@ def _root(
     """Design, simulate and read out first-in-human dose-escalation trials."""
 
 
-@functools.cache
-def _register() -> None:
-    """Add the commands, once: each module of one user task holds a Typer app of its commands.
+#: The command-line commands in the order the help lists them, each with the module (one per
+#: user task, holding a Typer app of its commands) that declares it. Running one command
+#: imports its module only; ``--help``, no command or an unknown one import them all.
+#: ``tests/cli/test_startup.py`` checks this table against what the modules declare.
+COMMAND_MODULES: dict[str, str] = {
+    "designs": "designs_cmd", "boundaries": "designs_cmd", "next": "designs_cmd", "mtd": "designs_cmd",
+    "skeleton": "skeleton_cmd", "simulate": "simulate_cmd", "scenarios": "simulate_cmd", "compare": "compare_cmd",
+    "paths": "paths_cmd", "insilico": "insilico_cmd", "analyze": "analyze_cmd", "demo": "demo_cmd",
+    "serve": "serve_cmd", "db": "db_cmd", "audit": "audit_cmd", "users": "users_cmd",
+}
+_MODULE_ORDER = tuple(dict.fromkeys(COMMAND_MODULES.values()))
+_registered: list[str] = []
 
-    The modules import at their top only what declaring their options needs (Typer, the
-    design registry); what a command computes with (the simulation engine, the readout,
-    the report, pandas, matplotlib) is imported inside the command, so that
-    ``doseflow --version`` and the design commands start in a fraction of a second
-    (``benchmarks/cli_startup.py``).
+
+def _register(argv: list[str] | None = None) -> None:
+    """Add the commands that ``argv`` may run to the application (all of them when ``argv`` is None).
+
+    The command modules import at their top only what declaring their options needs (Typer,
+    the design registry); what a command computes with (the simulation engine, the readout,
+    the report, pandas, matplotlib) is imported inside the command. Only the module of the
+    command being run is imported, so ``doseflow --version`` and the design commands start
+    in a fraction of a second (``benchmarks/cli_startup.py``). A module is added once; the
+    help lists the commands in the order of :data:`COMMAND_MODULES` whatever was added first.
     """
-    from doseflow.cli import (
-        analyze_cmd,
-        audit_cmd,
-        compare_cmd,
-        db_cmd,
-        demo_cmd,
-        designs_cmd,
-        insilico_cmd,
-        paths_cmd,
-        serve_cmd,
-        simulate_cmd,
-        skeleton_cmd,
-        users_cmd,
-    )
-
-    for module in (designs_cmd, skeleton_cmd, simulate_cmd, compare_cmd, paths_cmd, insilico_cmd, analyze_cmd, demo_cmd,
-                   serve_cmd, db_cmd, audit_cmd, users_cmd):
-        app.add_typer(module.commands)
+    if argv is None:
+        wanted = set(_MODULE_ORDER)
+    elif argv[:1] == ["--version"]:
+        wanted = set()
+    elif argv and argv[0] in COMMAND_MODULES:
+        wanted = {COMMAND_MODULES[argv[0]]}
+    else:
+        wanted = set(_MODULE_ORDER)
+    modules = [name for name in _MODULE_ORDER if name in wanted or name in _registered]
+    if modules == _registered:
+        return
+    app.registered_groups.clear()
+    for name in modules:
+        app.add_typer(importlib.import_module(f"doseflow.cli.{name}").commands)
+    _registered[:] = modules
 
 
 def _usage_error_line(exc: BaseException) -> str | None:
@@ -90,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     A file or folder that cannot be read or written (``OSError``) is an input error too,
     named by its path; Ctrl-C ends with one line and status 130.
     """
-    _register()
+    _register(sys.argv[1:] if argv is None else list(argv))
     try:
         rc = app(args=argv, standalone_mode=False)
     except DoseflowError as exc:
