@@ -42,6 +42,10 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
     ("mtd", "boin", "--n", "3,3,15,9,0", "--dlt", "0,0,4,4,0"),
     ("next", "3+3", "--n", "3,6,3,0", "--dlt", "0,1,2,0", "--current", "3"),
     ("simulate", "--help"),
+    # The model-based designs' posterior lattice needs scipy.special (the sine integral).
+    ("next", "crm", "--n", "3,3,6,0,0,0", "--dlt", "0,0,1,0,0,0", "--current", "3",
+     "--skeleton", "0.05,0.1,0.2,0.3,0.45,0.6"),
+    ("next", "blrm", "--n", "3,3,6,0,0,0", "--dlt", "0,0,1,0,0,0", "--current", "3", "--doses", "1,2,4,8,16,32"),
 )
 
 

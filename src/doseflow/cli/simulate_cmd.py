@@ -154,8 +154,10 @@ def simulate_command(
     as_json: bool = json_option(),
     design_options: dict = None,  # type: ignore[assignment]
 ) -> None:
-    """Operating characteristics: selection % per level, patients and DLTs per level, sample size,
-    overdoses, how trials end, duration; each Monte Carlo figure with its standard error.
+    """A design's operating characteristics, simulated or exact, on true DLT rates.
+
+    Selection %, patients and DLTs per level, sample size, overdoses, how trials end, duration.
+    Each Monte Carlo figure comes with its standard error.
 
     Example: doseflow simulate boin --target 0.3 --max-n 30 --true-dlt 0.05,0.15,0.3,0.45,0.6 --trials 100000
     """
