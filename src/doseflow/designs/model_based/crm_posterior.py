@@ -105,26 +105,50 @@ def _pending_log_likelihood(level: np.ndarray, weight: np.ndarray, log_q: np.nda
 
     Written ``log((1 - w) + w (1 - p))`` so that no cancellation occurs when ``w p``
     is close to 1. Only the patients of positive weight are evaluated (padding and patients
-    without follow-up contribute 1); a trial's factors are multiplied and the product's log
-    taken, one log per node. Each factor is at least ``1 - w_i``, so the product underflows
-    only with many weights within 1e-16 of 1, and such trials are summed in logs instead.
+    without follow-up contribute 1); a trial's factors are multiplied in the order of its
+    columns and the product's log taken, one log per node. Each factor is at least
+    ``1 - w_i``, so the product underflows only with many weights within 1e-16 of 1, and
+    such trials are summed in logs instead.
+
+    Trials are taken in decreasing order of their number of weighted patients, so that the
+    ``j``-th factor of every trial that has one is a single array operation on a leading
+    block of rows (no per-trial loop, no segmented reduction).
     """
-    out = np.zeros((level.shape[0], log_q.shape[0]))
-    rows, cols = np.nonzero(weight > 0)  # row-major: each trial's patients together
-    if not rows.size:
+    r, g = level.shape[0], log_q.shape[0]
+    out = np.zeros((r, g))
+    positive = weight > 0
+    count = positive.sum(axis=1)
+    order = np.argsort(-count, kind="stable")[: np.count_nonzero(count)]
+    if not order.size:
         return out
-    w = weight[rows, cols]
-    factor = np.exp(log_q).T[level[rows, cols]]  # (patients, g): 1 - p at each patient's level
-    factor *= w[:, None]
-    factor += (1.0 - w)[:, None]
-    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-    product = np.multiply.reduceat(factor, starts, axis=0)
-    small = (product < 1e-280).any(axis=1)
+    count = count[order]
+    level, weight, positive = level[order], weight[order], positive[order]
+    if not (positive == (np.arange(positive.shape[1]) < count[:, None])).all():
+        left = np.argsort(~positive, axis=1, kind="stable")  # each trial's weighted patients first, in order
+        level, weight = np.take_along_axis(level, left, axis=1), np.take_along_axis(weight, left, axis=1)
+    rest = 1.0 - weight
+    q = np.exp(log_q).T  # (levels, g): 1 - p at each level
+    product = q[level[:, 0]]
+    product *= weight[:, :1]
+    product += rest[:, :1]
+    # trials with more than j weighted patients: the first ends[j] (counts are decreasing)
+    ends = np.searchsorted(-count, -np.arange(int(count[0])), side="left")
+    buffer = np.empty_like(product)
+    for j in range(1, int(count[0])):
+        c = ends[j]
+        factor = np.take(q, level[:c, j], axis=0, out=buffer[:c])
+        factor *= weight[:c, j, None]
+        factor += rest[:c, j, None]
+        product[:c] *= factor
+    small = np.flatnonzero((product < 1e-280).any(axis=1))
     product[small] = 1.0
-    out[rows[starts]] = np.log(product)
-    ends = np.r_[starts[1:], rows.size]
-    for j in np.flatnonzero(small):
-        out[rows[starts[j]]] = np.log(factor[starts[j] : ends[j]]).sum(axis=0)
+    out[order] = np.log(product, out=product)
+    for i in small:
+        k = count[i]
+        factor = q[level[i, :k]]
+        factor *= weight[i, :k, None]
+        factor += rest[i, :k, None]
+        out[order[i]] = np.log(factor).sum(axis=0)
     return out
 
 
