@@ -323,10 +323,16 @@ class CRM(DesignBase):
                             f"{self.name}.mtd", details)
 
     # ----- many trials ------------------------------------------------------------------
-    def likelihood_batch(self, batch: BatchState) -> tuple[np.ndarray, ...]:
-        """``(n, dlt, pending_level, pending_weight)`` of every trial of ``batch`` (the CRM: known outcomes)."""
-        t = batch.n_trials
-        return batch.evaluated, batch.y, np.zeros((t, 0), np.int64), np.zeros((t, 0))
+    def likelihood_batch(self, batch: BatchState, rows: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        """``(n, dlt, pending_level, pending_weight)`` of the trials ``rows`` of ``batch`` (every trial when None).
+
+        The CRM counts the known outcomes only.
+        """
+        n, y = batch.evaluated, batch.y
+        if rows is not None:
+            n, y = n[rows], y[rows]
+        t = n.shape[0]
+        return n, y, np.zeros((t, 0), np.int64), np.zeros((t, 0))
 
     def waits_batch(self, batch: BatchState) -> np.ndarray:
         """Trials that wait for pending outcomes (see :meth:`waits`)."""
@@ -344,7 +350,7 @@ class CRM(DesignBase):
         recommended = batch.current.copy()
         deciding = np.flatnonzero(deciding)
         if deciding.size:
-            arrays = self.likelihood_batch(batch.take(deciding))
+            arrays = self.likelihood_batch(batch, deciding)
             if arrays[2].shape[1] == 0:
                 recommended[deciding] = self.recommend_counts(arrays[0], arrays[1])
             else:

@@ -146,9 +146,18 @@ class TITECRM(CRM):
         """The TITE-CRM never waits: pending patients enter the likelihood with their weights."""
         return False
 
-    def likelihood_batch(self, batch: BatchState) -> tuple[np.ndarray, ...]:
-        """The same as :meth:`likelihood_data`, for every trial, from the per-patient arrays."""
-        pa = batch.patients
+    def likelihood_batch(self, batch: BatchState, rows: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        """The same as :meth:`likelihood_data`, for the trials ``rows`` of ``batch`` (every trial when None).
+
+        Computed from the per-patient arrays. With linear weights only the patients still
+        pending are gathered (:func:`_linear_likelihood_batch`); adaptive weights need every
+        trial's times to DLT and go through the general path.
+        """
+        if self.weights == "linear":
+            pa = batch.patients
+            pick = (lambda a: a) if rows is None else (lambda a: a[rows])
+            return _linear_likelihood_batch(pick(pa.level), pick(pa.outcome), pick(pa.followup), batch.n_levels)
+        pa = batch.patients if rows is None else batch.patients.take(rows)
         dlt = pa.outcome == 1
         share = np.where(dlt, pa.dlt_share, pa.followup)
         weight = self.compute_weights(np.minimum(share, 1.0), dlt)
@@ -174,3 +183,47 @@ def _drop_weightless(n: np.ndarray, y: np.ndarray, level: np.ndarray, weight: np
     kept = np.take_along_axis(keep, order, axis=1)
     return (n, y, np.where(kept, np.take_along_axis(level, order, axis=1), 0),
             np.where(kept, np.take_along_axis(weight, order, axis=1), 0.0))
+
+
+def _linear_likelihood_batch(level: np.ndarray, outcome: np.ndarray, followup: np.ndarray,
+                             n_levels: int) -> tuple[np.ndarray, ...]:
+    """:meth:`TITECRM.likelihood_data` with linear weights, for many trials, from per-patient arrays.
+
+    The same arrays as :func:`~doseflow.designs.model_based.counts.compute_outcome_counts`
+    followed by :func:`_drop_weightless` (the scalar path, which the tests compare it with),
+    computed from the pending patients only: a patient without DLT has the linear weight
+    ``min(followup, 1)`` (``followup`` is the share of the window observed; Cheung and
+    Chappell 2000, sect. 2) and is known once it reaches 1; the pending patients of
+    positive weight are listed per trial sorted by level then weight (ties in enrolment
+    order), padded with weight 0 at level 0.
+
+    Raises
+    ------
+    InputError
+        For a follow-up share that is negative or not a number, naming the trial row and
+        patient column.
+    """
+    trials = level.shape[0]
+    present = level >= 0
+    dlt = outcome == 1
+    weight = np.minimum(followup, 1.0)
+    bad = present & ~dlt & ~(weight >= 0.0)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise InputError(f"followup[{i}, {j}]", "a follow-up share of the window >= 0", float(followup[i, j]))
+    known = present & (dlt | (weight >= 1.0))
+    flat = (np.arange(trials) * n_levels)[:, None] + level
+    size = trials * n_levels
+    n = np.bincount(flat[known], minlength=size).reshape(trials, n_levels)
+    y = np.bincount(flat[present & dlt], minlength=size).reshape(trials, n_levels)
+    rows, cols = np.nonzero(present & ~known & (weight > 0.0))  # row-major: enrolment order within a trial
+    lv, w = level[rows, cols], weight[rows, cols]
+    order = np.lexsort((lv * 2.0 + w, rows))  # stable: per trial by level and weight, ties in enrolment order
+    per_trial = np.bincount(rows, minlength=trials)
+    rank = np.arange(rows.size) - np.repeat(np.cumsum(per_trial) - per_trial, per_trial)
+    width = int(per_trial.max(initial=0))
+    pending_level = np.zeros((trials, width), np.int64)
+    pending_weight = np.zeros((trials, width))
+    pending_level[rows[order], rank] = lv[order]
+    pending_weight[rows[order], rank] = w[order]
+    return n, y, pending_level, pending_weight
