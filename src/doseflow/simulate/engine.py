@@ -145,12 +145,12 @@ class _Work:
     def batch(self, followup_window: float | None, arrival_first: np.ndarray | None = None) -> BatchState:
         fsum = None
         if followup_window is not None:
-            pending = (self.outcome < 0) & (self.level >= 0)
-            share = np.minimum((self.clock[:, None] - self.enrol_day) / followup_window, 1.0)
-            self.followup = np.where(pending, share, 1.0)
-            fsum = np.zeros(self.n.shape)
-            rows, cols = np.nonzero(pending)
-            np.add.at(fsum, (rows, self.level[rows, cols]), self.followup[rows, cols])
+            # only pending places change: the others hold 1 (known outcome, or not enrolled)
+            rows, cols = np.nonzero((self.outcome < 0) & (self.level >= 0))
+            share = np.minimum((self.clock[rows] - self.enrol_day[rows, cols]) / followup_window, 1.0)
+            self.followup[rows, cols] = share
+            k = self.n.shape[1]
+            fsum = np.bincount(rows * k + self.level[rows, cols], share, self.n.size).reshape(self.n.shape)
         pa = None
         if self.per_patient:
             pa = PatientArrays(self.level, self.outcome, self.grade, self.followup, self.role, self.cohort,
