@@ -127,8 +127,8 @@ def _pending_log_likelihood(level: np.ndarray, weight: np.ndarray, log_q: np.nda
         left = np.argsort(~positive, axis=1, kind="stable")  # each trial's weighted patients first, in order
         level, weight = np.take_along_axis(level, left, axis=1), np.take_along_axis(weight, left, axis=1)
     rest = 1.0 - weight
-    q = np.exp(log_q).T  # (levels, g): 1 - p at each level
-    product = q[level[:, 0]]
+    q = np.ascontiguousarray(np.exp(log_q).T)  # (levels, g): 1 - p at each level
+    product = np.take(q, level[:, 0], axis=0)
     product *= weight[:, :1]
     product += rest[:, :1]
     # trials with more than j weighted patients: the first ends[j] (counts are decreasing)
@@ -136,7 +136,7 @@ def _pending_log_likelihood(level: np.ndarray, weight: np.ndarray, log_q: np.nda
     buffer = np.empty_like(product)
     for j in range(1, int(count[0])):
         c = ends[j]
-        factor = np.take(q, level[:c, j], axis=0, out=buffer[:c])
+        factor = np.take(q, level[:c, j], axis=0, out=buffer[:c], mode="clip")  # (not buffered, unlike "raise")
         factor *= weight[:c, j, None]
         factor += rest[:c, j, None]
         product[:c] *= factor

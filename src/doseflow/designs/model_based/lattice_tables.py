@@ -25,6 +25,11 @@ __all__ = ["Lattice", "compute_lattice", "compute_parity_layout", "compute_spaci
 TILE = {1: 256, 2: 32}
 #: Largest number of tiles kept in a tile dict (the caller's cache, or one call's).
 CACHE_SIZE = 512
+#: Lattices put together from tiles that are kept in a tile dict (the most recent), and
+#: the largest number of nodes of one that is kept.
+WINDOWS_KEPT = 64
+WINDOW_NODES = 4096
+_WINDOWS = "windows"  # the key of the kept lattices in a tile dict
 
 Table = Callable[[Sequence[np.ndarray]], tuple[np.ndarray, np.ndarray | None]]
 Bounds = Callable[[Sequence[np.ndarray]], np.ndarray]
@@ -148,8 +153,32 @@ def compute_lattice(
 
     Tiles are blocks of ``TILE[dim]`` nodes per axis of the lattice of spacing level
     ``level``; each is tabulated once per ``tiles`` dict, so blocks of trials, refinement
-    rounds and (with the caller's cache) later calls share the work.
+    rounds and (with the caller's cache) later calls share the work. Small lattices put
+    together are kept too (at most ``WINDOWS_KEPT`` of at most ``WINDOW_NODES`` nodes, in
+    the same dict): blocks of trials often share a window, and a lattice keeps the arrays
+    derived from it (its ``cache``). The values are the same either way.
     """
+    if math.prod((last - first + 1).tolist()) > WINDOW_NODES:
+        return _join_tiles(tiles, cache_key, table, bounds, maps, level, first, last)
+    windows = tiles.setdefault(_WINDOWS, {})
+    key = (cache_key, *level.tolist(), *first.tolist(), *last.tolist())
+    if key not in windows:
+        if len(windows) >= WINDOWS_KEPT:
+            windows.pop(next(iter(windows)))
+        windows[key] = _join_tiles(tiles, cache_key, table, bounds, maps, level, first, last)
+    return windows[key]
+
+
+def _join_tiles(
+    tiles: dict,
+    cache_key: Hashable,
+    table: Table,
+    bounds: Bounds | None,
+    maps: Sequence[AxisMap],
+    level: np.ndarray,
+    first: np.ndarray,
+    last: np.ndarray,
+) -> Lattice:
     dim = len(maps)
     size = TILE[dim]
     h = compute_spacing(level)
