@@ -1,7 +1,7 @@
 """The TITE-CRM's batch kernels against their plain references, to the last bit.
 
 - the pending patients' log-likelihood ``sum_i log(1 - w_i p_{d_i})`` at every lattice node
-  (``crm_posterior._pending_log_likelihood``) against a loop over trials that multiplies each
+  (``crm_posterior.compute_pending_log_likelihood``) against a loop over trials that multiplies each
   trial's factors in column order (the formula of Cheung and Chappell 2000, sect. 2, as the
   kernel evaluates it);
 - the likelihood data of many trials with linear weights (``tite_crm._linear_likelihood_batch``)
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from doseflow.designs.batch import BatchState, PatientArrays
 from doseflow.designs.model_based import compute_outcome_counts
 from doseflow.designs.model_based.crm_model import compute_crm_log_toxicity
-from doseflow.designs.model_based.crm_posterior import _pending_log_likelihood
+from doseflow.designs.model_based.crm_posterior import compute_pending_log_likelihood
 from doseflow.designs.model_based.tite_crm import TITECRM, _drop_weightless, _linear_likelihood_batch
 from doseflow.errors import InputError
 
@@ -75,7 +75,7 @@ def test_pending_log_likelihood_equals_the_trial_by_trial_product(arrays):
     """Any pattern of weights, zeros anywhere (not only as right padding), weights of 0 and 1."""
     level, weight = arrays
     log_q = _log_q()
-    assert np.array_equal(_pending_log_likelihood(level, weight, log_q), _reference_pending(level, weight, log_q))
+    assert np.array_equal(compute_pending_log_likelihood(level, weight, log_q), _reference_pending(level, weight, log_q))
 
 
 @pytest.mark.parametrize("case", ["nobody pending", "everyone pending", "one trial", "underflow"])
@@ -93,7 +93,7 @@ def test_pending_log_likelihood_edge_cases(case):
     else:
         level, weight = np.full((2, 40), 5), np.full((2, 40), 1.0 - 1e-15)
         weight[1, 3:] = 0.0
-    got = _pending_log_likelihood(level, weight, log_q)
+    got = compute_pending_log_likelihood(level, weight, log_q)
     assert np.array_equal(got, _reference_pending(level, weight, log_q))
     assert np.isfinite(got).all()
     if case == "nobody pending":

@@ -32,6 +32,7 @@ from doseflow.designs.model_based.crm_posterior import (
     compute_crm_posterior,
     compute_crm_recommended_level,
 )
+from doseflow.designs.model_based.crm_screen import screen_crm_recommended_level
 from doseflow.designs.model_based.decisions import (
     MODEL_RULES,
     compose_batch_decision,
@@ -233,6 +234,25 @@ class CRM(DesignBase):
         """dfcrm's recommended level (0-based) of every row of the likelihood data ``(n, dlt[, pending])``."""
         return compute_crm_recommended_level(self.compute_posterior(*arrays).toxicity_plugin, self.target)
 
+    def recommend_screened(self, n: np.ndarray, y: np.ndarray, pending_level: np.ndarray,
+                           pending_weight: np.ndarray) -> np.ndarray:
+        """:meth:`recommend` of many trials, settled by a cheaper posterior where it can be (empiric model).
+
+        :func:`~doseflow.designs.model_based.crm_screen.screen_crm_recommended_level`
+        settles the level of most trials from a coarser posterior with an error bound; the
+        others get the full posterior. The levels are :meth:`recommend`'s (tests compare
+        them); the logistic model always takes the full posterior.
+        """
+        if self.model != "empiric":
+            return self.recommend(n, y, pending_level, pending_weight)
+        settled, level = screen_crm_recommended_level(
+            self.skeleton_for(n.shape[1]), self.target, n, y, pending_level, pending_weight, prior_sd=self.prior_sd,
+            intercept=self.intercept, lattice_cache=shared_lattice_cache("crm"))
+        rest = np.flatnonzero(~settled)
+        if rest.size:
+            level[rest] = self.recommend(n[rest], y[rest], pending_level[rest], pending_weight[rest])
+        return level
+
     # ----- one trial --------------------------------------------------------------------
     def likelihood_data(self, state: TrialState) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``(n, dlt, pending_level, pending_weight)`` of one trial for the likelihood (one row each).
@@ -355,7 +375,7 @@ class CRM(DesignBase):
                 recommended[deciding] = self.recommend_counts(arrays[0], arrays[1])
             else:
                 first, inverse = find_distinct_states(*arrays)
-                recommended[deciding] = self.recommend(*(a[first] for a in arrays))[inverse]
+                recommended[deciding] = self.recommend_screened(*(a[first] for a in arrays))[inverse]
         return compose_batch_decision(self.rules, batch.current, recommended, start_dose=self.start_dose,
                                       cohort_size=self.cohort_size, cohort_kind=self.cohort_kind, waiting=waiting)
 

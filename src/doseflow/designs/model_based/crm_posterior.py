@@ -19,6 +19,7 @@ the CDF of beta) are computed on uniform lattices in log space with error contro
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,6 +46,9 @@ from doseflow.errors import ConfigError
 
 __all__ = [
     "CRMPosterior",
+    "compute_crm_lattice_columns",
+    "compute_pending_log_likelihood",
+    "crm_lattice_key",
     "compute_crm_posterior",
     "compute_crm_posterior_from_patients",
     "compute_crm_recommended_level",
@@ -100,7 +104,7 @@ class CRMPosterior:
     quadrature_error: np.ndarray
 
 
-def _pending_log_likelihood(level: np.ndarray, weight: np.ndarray, log_q: np.ndarray) -> np.ndarray:
+def compute_pending_log_likelihood(level: np.ndarray, weight: np.ndarray, log_q: np.ndarray) -> np.ndarray:
     """``sum_i log(1 - w_i p_{d_i})`` at every node: (r, q) patients, log_q (g, levels).
 
     Written ``log((1 - w) + w (1 - p))`` so that no cancellation occurs when ``w p``
@@ -189,6 +193,30 @@ def _beta_quantiles(group: LatticeGroup, probabilities: np.ndarray) -> np.ndarra
     upper = np.where(after < size - 1, beta[after], beta[-1] + h)
     z = solve_increasing(cdf, target, lower, upper, start).reshape(r, k)
     return group.lattice.maps[0].to_parameter(z)
+
+
+def compute_crm_lattice_columns(
+    axes: Sequence[np.ndarray], *, labels: np.ndarray, model: str, intercept: float, sd: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The CRM's lattice table at beta values ``axes[0]`` (g,): columns and functions.
+
+    Columns ``[log p_d, log(1 - p_d), log prior]`` (g, 2 levels + 1), so that a trial's log
+    posterior is its row ``[y, n - y, 1]`` times them (plus the pending patients' term), and
+    the functions ``p_d`` whose posterior means are reported; the ``table`` of
+    :func:`~doseflow.designs.model_based.posterior_lattice.integrate_on_lattices` (with
+    ``functools.partial``), shared with the decision screen of
+    :mod:`~doseflow.designs.model_based.crm_screen`.
+    """
+    beta = axes[0]
+    log_p, log_q = compute_crm_log_toxicity(beta, labels, model, intercept)
+    log_prior = -0.5 * (beta / sd) ** 2 + (-math.log(sd) - 0.5 * math.log(2.0 * math.pi))
+    return np.concatenate([log_p, log_q, log_prior[:, None]], axis=1), np.exp(log_p)
+
+
+def crm_lattice_key(labels: np.ndarray, model: str, intercept: float, sd: float,
+                    thresholds: tuple[float, ...] = ()) -> tuple:
+    """The key of the CRM's tabulated lattices in a lattice cache (one per model and prior)."""
+    return ("crm", model, intercept, sd, tuple(labels.tolist()), thresholds)
 
 
 def compute_crm_posterior(
@@ -297,20 +325,14 @@ def compute_crm_posterior(
     # The log posterior is [y, n - y, 1] @ [log p; log(1 - p); log prior] at every node.
     design = np.concatenate([y_arr, n_arr - y_arr, np.ones((trials, 1), dtype=np.int64)], axis=1)
     levels = labels.size
-    log_prior_constant = -math.log(sd) - 0.5 * math.log(2.0 * math.pi)
-
-    def table(axes: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        beta = axes[0]
-        log_p, log_q = compute_crm_log_toxicity(beta, labels, model, intercept)
-        log_prior = -0.5 * (beta / sd) ** 2 + log_prior_constant
-        return np.concatenate([log_p, log_q, log_prior[:, None]], axis=1), np.exp(log_p)
+    table = functools.partial(compute_crm_lattice_columns, labels=labels, model=model, intercept=intercept, sd=sd)
 
     def pending_term(rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
         # Patients of weight 0 contribute nothing: only the columns up to the last one that
         # weighs in these rows are evaluated (rows of one block have few pending patients).
         weight = pending[1][rows]
         width = int(np.flatnonzero((weight > 0).any(axis=0)).max(initial=-1)) + 1
-        return _pending_log_likelihood(pending[0][rows, :width], weight[:, :width], columns[:, levels : 2 * levels])
+        return compute_pending_log_likelihood(pending[0][rows, :width], weight[:, :width], columns[:, levels : 2 * levels])
 
     # cuts[d, k]: beta below which p_d exceeds thresholds[k].
     cuts = np.array([compute_crm_beta_at_toxicity(t, labels, model, intercept) for t in thresholds]).T
@@ -322,7 +344,7 @@ def compute_crm_posterior(
         extra=None if pending is None else pending_term,
         tolerance=tolerance,
         cache=lattice_cache,
-        cache_key=("crm", model, intercept, sd, tuple(labels.tolist()), thresholds),
+        cache_key=crm_lattice_key(labels, model, intercept, sd, thresholds),
     )
 
     beta_mean = np.empty(trials)

@@ -61,7 +61,7 @@ from doseflow.designs.model_based.lattice_tables import (
     compute_table,
 )
 
-__all__ = ["LatticeGroup", "integrate_on_lattices"]
+__all__ = ["LatticeGroup", "compute_window", "integrate_on_lattices", "limit_blas_threads"]
 
 #: Coarse nodes on each side of the centre, per axis (one parameter, two parameters).
 COARSE_NODES_PER_SIDE = {1: 40, 2: 24}
@@ -193,7 +193,7 @@ def _locate(
     return scale, lo, hi
 
 
-def _window(lo: np.ndarray, hi: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def compute_window(lo: np.ndarray, hi: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Node indices (first, last) covering [lo, hi] in z, rounded out to blocks."""
     h = compute_spacing(level)
     block = 2 * np.ceil(np.maximum(BLOCK, WINDOW_QUANTUM / h) / 2).astype(np.int64)
@@ -333,8 +333,13 @@ def integrate_on_lattices(
     other and with simulation workers (three times slower measured on a busy 2-core
     machine).
     """
-    with _blas_controller().limit(limits=1, user_api="blas"):
+    with limit_blas_threads():
         return _integrate(table, design, maps, bounds, extra, reach, tolerance, cache, cache_key)
+
+
+def limit_blas_threads():
+    """A context in which BLAS runs single-threaded (see :func:`integrate_on_lattices`, Notes)."""
+    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 @lru_cache(maxsize=1)
@@ -367,7 +372,7 @@ def _integrate(
     drop = -math.log(edge_limit) + 8.0
     scale, lo, hi = _locate(table, design, extra, maps, np.asarray(reach, dtype=float), drop)
     level = np.maximum(0, np.ceil(2.0 * np.log2(NODES_PER_SCALE / scale))).astype(np.int64)
-    first, last = _window(lo, hi, level)
+    first, last = compute_window(lo, hi, level)
     groups: list[LatticeGroup] = []
     tiles = {} if cache is None else cache
     todo = np.arange(trials)
@@ -413,7 +418,7 @@ def _integrate(
                         lo_new = np.where(wide[bad, :, 0], f * h, f * h - span)
                         hi_new = np.where(wide[bad, :, 1], l_ * h, l_ * h + span)
                         level[redo] = k + (~fine[bad])
-                        first[redo], last[redo] = _window(lo_new, hi_new, level[redo])
+                        first[redo], last[redo] = compute_window(lo_new, hi_new, level[redo])
                         retry.append(redo)
         if not retry:
             break
