@@ -6,7 +6,9 @@ The designs (:class:`CRM`, :class:`TITECRM`, :class:`BLRM`; modules :mod:`.crm`,
 
 - CRM (O'Quigley, Pepe and Fisher 1990; Cheung 2011): working models
   (:mod:`.crm_model`), posterior by adaptive lattice quadrature (:mod:`.crm_posterior`),
-  dfcrm's recommended level, skeleton calibration (:mod:`.skeleton`, Lee and Cheung 2009);
+  dfcrm's recommended level (settled for many trials at once by a cheaper posterior with an
+  error bound where it can be, :mod:`.crm_screen`), skeleton calibration (:mod:`.skeleton`,
+  Lee and Cheung 2009);
 - TITE-CRM (Cheung and Chappell 2000): follow-up weights (:mod:`.tite_weights`) and
   pending patients in the likelihood (:mod:`.counts`);
 - BLRM (Neuenschwander, Branson and Gsponer 2008): model and prior (:mod:`.blrm_model`),
