@@ -36,9 +36,9 @@ class TITECRM(CRM):
     target, skeleton, model, prior_sd, intercept, start_dose, halfwidth, prior_mtd, credibility
         As :class:`~doseflow.designs.model_based.crm.CRM`.
     cohort_size : int >= 1, default 1
-        Patients enrolled, one at a time as they arrive, before the design is asked again
-        (``cohort_kind="up_to"``): each new patient gets the level recommended at their
-        arrival.
+        The most patients one decision enrols (``cohort_kind="up_to"``, an upper bound).
+        The design is asked again after every patient, as in dfcrm's ``titesim`` and the
+        conduct service, so each new patient gets the level recommended at their arrival.
     window : float > 0, default 28
         Length ``T`` of the DLT window (days). A simulated scenario must have the same DLT
         window (the engine refuses otherwise).
@@ -78,7 +78,7 @@ class TITECRM(CRM):
     (4, 'up_to', 'tite-crm.escalate')
     """
 
-    cohort_size: int = option(1, help="Patients enrolled (as they arrive) before the design is asked again.",
+    cohort_size: int = option(1, help="Most patients one decision enrols; the design is asked again after each one.",
                               minimum=1, maximum=100)
     window: float = option(28.0, help="DLT window in days (the simulated scenario's must be the same).",
                            minimum=0.0, maximum=3650.0, exclusive=True)
